@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from apps.accounts.models import User
+from flowercrm.admin import ShopScopedAdmin
+from flowercrm.phone import normalize_phone
+
+
+class UserCreationForm(forms.ModelForm):  # type: ignore[type-arg]
+    password1 = forms.CharField(label="Пароль", widget=forms.PasswordInput, max_length=128)
+
+    class Meta:
+        model = User
+        fields = ["phone", "name", "email"]
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+    def save(self, commit: bool = True) -> User:
+        user: User = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        if commit:
+            user.save()
+        return user
+
+
+@admin.register(User)
+class UserAdmin(ShopScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
+    """Superusers manage accounts. A shop's admins and managers see the people of their
+    shops read-only: a user's name and password are changed only by that user."""
+
+    area = "staff"
+    shop_path = "memberships__shop_id"
+    add_form = UserCreationForm
+    list_display = ["phone", "name", "email", "is_active", "is_staff", "telegram_id"]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
+    search_fields = ["phone", "name", "email"]
+    ordering = ["name", "id"]
+    readonly_fields = ["created_at", "updated_at", "last_login"]
+    fieldsets = (
+        (None, {"fields": ("phone", "password")}),
+        ("Профиль", {"fields": ("name", "email", "telegram_id")}),
+        ("Доступ", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("Даты", {"fields": ("last_login", "created_at", "updated_at")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "name", "email", "password1")}),)
+
+    def _allowed(self, request: HttpRequest, permission: str, obj: Any) -> bool:
+        if request.user.is_superuser:
+            return True
+        if permission != "read" or not request.user.is_staff:
+            return False
+        if obj is None:
+            return bool(self._shops_with(request, "read"))
+        return obj.memberships.filter(shop_id__in=self._shops_with(request, "read")).exists()  # type: ignore[no-any-return]

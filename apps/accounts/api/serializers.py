@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+from apps.accounts.models import User
+
+
+class UserSerializer(serializers.ModelSerializer[User]):
+    telegram_linked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "phone", "name", "email", "telegram_linked"]
+        read_only_fields = fields
+
+    def get_telegram_linked(self, user: User) -> bool:
+        return user.telegram_id is not None
+
+
+class LoginSerializer(serializers.Serializer[Any]):
+    """``username`` (a phone in any format, or an email) — ``phone`` works as the key too."""
+
+    username = serializers.CharField(max_length=254, required=False, trim_whitespace=True)
+    phone = serializers.CharField(max_length=254, required=False, trim_whitespace=True)
+    password = serializers.CharField(max_length=settings.PASSWORD_MAX_LENGTH, trim_whitespace=False)
+    shop_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        username = attrs.get("username") or attrs.get("phone")
+        if not username:
+            raise serializers.ValidationError({"username": ["Укажите телефон или email."]})
+        attrs["username"] = username
+        return attrs
+
+
+class RefreshSerializer(serializers.Serializer[Any]):
+    refresh_token = serializers.CharField(max_length=4096)
+
+
+class SwitchShopSerializer(serializers.Serializer[Any]):
+    shop_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class ShopBriefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class TokenResponseSerializer(serializers.Serializer[Any]):
+    """For the schema: what login, refresh, switch-shop and verify-otp answer."""
+
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.CharField()
+    expires_in = serializers.IntegerField()
+    user = UserSerializer()
+    shop = serializers.DictField()
+    role = serializers.CharField()

@@ -1,0 +1,11 @@
+from django.urls import re_path
+
+from apps.accounts.api import views
+
+urlpatterns = [
+    re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
+    re_path(r"^auth/refresh/?$", views.RefreshView.as_view(), name="auth-refresh"),
+    re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="auth-logout"),
+    re_path(r"^auth/me/?$", views.MeView.as_view(), name="auth-me"),
+    re_path(r"^auth/switch-shop/?$", views.SwitchShopView.as_view(), name="auth-switch-shop"),
+]

@@ -1,0 +1,130 @@
+"""``/api/auth/*``: our own views over SimpleJWT's token classes (its stock views use other
+key names and skip the membership checks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts import services
+from apps.accounts.api.serializers import (
+    LoginSerializer,
+    RefreshSerializer,
+    ShopBriefSerializer,
+    SwitchShopSerializer,
+    TokenResponseSerializer,
+    UserSerializer,
+)
+from apps.accounts.models import User
+from apps.accounts.throttling import LoginIPThrottle, LoginUserThrottle
+from apps.shops.selectors import membership_list_for_user
+from flowercrm.auth import PublicEndpoint, require_shop_auth
+
+
+class NoMembershipDenied(PermissionDenied):
+    default_detail = "Нет доступа ни к одному магазину (или к указанному)."
+    default_code = "no_membership"
+
+
+def _login_response(pair: services.TokenPair) -> Response:
+    return Response(pair.as_response())
+
+
+class LoginView(APIView):
+    authentication_classes = [PublicEndpoint]
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginUserThrottle]
+
+    @extend_schema(request=LoginSerializer, responses={200: TokenResponseSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_authenticate(
+            username=data.validated_data["username"], password=data.validated_data["password"]
+        )
+        try:
+            pair = services.session_login(user=user, shop_id=data.validated_data.get("shop_id"))
+        except services.NoMembership:
+            raise NoMembershipDenied() from None
+        return _login_response(pair)
+
+
+class RefreshView(APIView):
+    authentication_classes = [PublicEndpoint]
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=RefreshSerializer, responses={200: TokenResponseSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = RefreshSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _login_response(services.session_refresh(raw_refresh=data.validated_data["refresh_token"]))
+
+
+class LogoutView(APIView):
+    authentication_classes = [PublicEndpoint]
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=RefreshSerializer, responses={204: None}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = RefreshSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.session_logout(raw_refresh=data.validated_data["refresh_token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Me",
+                {
+                    "user": UserSerializer(),
+                    "shop": serializers.DictField(),
+                    "role": serializers.CharField(),
+                    "shops": ShopBriefSerializer(many=True),
+                },
+            )
+        }
+    )
+    def get(self, request: Request) -> Response:
+        auth = require_shop_auth(request)
+        shop = auth.shop
+        shops = [
+            {"id": m.shop.id, "name": m.shop.name, "role": m.role}
+            for m in membership_list_for_user(user=request.user)  # type: ignore[arg-type]
+        ]
+        return Response(
+            {
+                "user": UserSerializer(cast(User, request.user)).data,
+                "shop": {"id": shop.id, "name": shop.name, "currency": shop.currency, "time_zone": shop.time_zone},
+                "role": auth.role,
+                "shops": shops,
+            }
+        )
+
+
+class SwitchShopView(APIView):
+    @extend_schema(request=SwitchShopSerializer, responses={200: TokenResponseSerializer})
+    def post(self, request: Request) -> Response:
+        auth = require_shop_auth(request)
+        data = SwitchShopSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        raw_auth_time = auth.token.get("auth_time")
+        auth_time = dt.datetime.fromtimestamp(raw_auth_time, tz=dt.UTC) if isinstance(raw_auth_time, int) else None
+        try:
+            pair = services.session_switch_shop(
+                user=request.user,  # type: ignore[arg-type]
+                refresh_auth_time=auth_time,
+                shop_id=data.validated_data["shop_id"],
+            )
+        except services.NoMembership:
+            raise NoMembershipDenied() from None
+        return _login_response(pair)

@@ -1,0 +1,74 @@
+"""People who log in: staff of one or several shops, and platform operators (superusers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+
+from flowercrm.models import SearchableModel, TimeStampedModel
+from flowercrm.phone import normalize_phone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, phone: str, password: str | None = None, **extra: Any) -> User:
+        user = self.model(phone=normalize_phone(phone), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(phone, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        from flowercrm.phone import try_normalize_phone
+
+        return self.get(phone=try_normalize_phone(username) or username)
+
+
+class User(SearchableModel, AbstractBaseUser, PermissionsMixin, TimeStampedModel):
+    """A person who logs in with their phone number. Roles live on memberships in shops."""
+
+    phone = models.CharField("телефон", max_length=16, unique=True)
+    name = models.CharField("имя", max_length=150, blank=True)
+    email = models.EmailField("email", blank=True, default="")
+    telegram_id = models.BigIntegerField("Telegram id", null=True, blank=True, unique=True)
+    is_active = models.BooleanField("активен", default=True)
+    # Follows active admin/manager memberships (``user_sync_staff``); superusers always.
+    is_staff = models.BooleanField("доступ в админку", default=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS = ["name"]
+    search_fields = ("name", "email")
+    search_phone_fields = ("phone",)
+
+    class Meta:
+        verbose_name = "пользователь"
+        verbose_name_plural = "пользователи"
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="accounts_user_email_ci_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(phone__startswith="+"), name="accounts_user_phone_e164"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'Без имени'} ({self.phone})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.phone:
+            self.phone = normalize_phone(self.phone)
+        self.email = self.__class__.objects.normalize_email(self.email or "")

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from apps.accounts.models import User
+from apps.shops import services
+from apps.shops.models import DeliveryZone, Membership, Shop
+from flowercrm.admin import ShopScopedAdmin
+from flowercrm.errors import DomainError
+from flowercrm.phone import normalize_phone
+
+
+class DeliveryZoneInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = DeliveryZone
+    extra = 0
+
+
+@admin.register(Shop)
+class ShopAdmin(ShopScopedAdmin):
+    area = "shop_settings"
+    shop_path = "id"
+    list_display = ["name", "currency", "time_zone", "default_delivery_fee", "created_at"]
+    search_fields = ["name"]
+    inlines = [DeliveryZoneInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if request.user.is_superuser else ["currency"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
+class MembershipAddForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Adding a member goes through ``staff_add``: a known phone only gets a membership."""
+
+    phone = forms.CharField(label="Телефон", max_length=32)
+    name = forms.CharField(label="Имя (для нового пользователя)", max_length=150, required=False)
+    password = forms.CharField(label="Пароль (для нового пользователя)", required=False, widget=forms.PasswordInput)
+
+    class Meta:
+        model = Membership
+        fields = ["shop", "role"]
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+
+@admin.register(Membership)
+class MembershipAdmin(ShopScopedAdmin):
+    area = "staff"
+    list_display = ["user", "shop", "role", "is_active", "last_used_at"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__name", "user__phone", "shop__name"]
+    list_select_related = ["user", "shop"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = MembershipAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["shop", "phone", "name", "password", "role"]
+        return ["user", "shop", "role", "is_active", "last_used_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["user", "shop", "last_used_at"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        try:
+            if not change:
+                result = services.staff_add(
+                    shop=form.cleaned_data["shop"],
+                    phone=form.cleaned_data["phone"],
+                    name=form.cleaned_data.get("name", ""),
+                    role=form.cleaned_data["role"],
+                    password=form.cleaned_data.get("password") or None,
+                )
+                obj.pk = result.membership.pk
+                if result.existing_user:
+                    messages.info(request, "Пользователь с этим телефоном уже был: добавлена только роль.")
+                return
+            services.membership_update(
+                membership=obj,
+                actor=cast(User, request.user),
+                role=form.cleaned_data["role"],
+                is_active=form.cleaned_data["is_active"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            raise _Abort from exc
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except _Abort:
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(request.get_full_path())
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # People are deactivated, not deleted: the event log keeps who did what.
+        return bool(request.user.is_superuser)
+
+
+class _Abort(Exception):
+    pass

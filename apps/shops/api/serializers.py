@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.shops.models import DeliveryZone, Membership, Shop, validate_markups, validate_time_zone
+from flowercrm.roles import Role
+from flowercrm.serializers import MoneyField, PhoneField
+
+
+class ShopPublicSerializer(serializers.ModelSerializer[Shop]):
+    """What every member of a shop may read."""
+
+    class Meta:
+        model = Shop
+        fields = ["id", "name", "currency", "time_zone"]
+        read_only_fields = fields
+
+
+class DeliveryZoneSerializer(serializers.ModelSerializer[DeliveryZone]):
+    id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    name = serializers.CharField(max_length=120)
+    fee = MoneyField()
+
+    class Meta:
+        model = DeliveryZone
+        fields = ["id", "name", "fee"]
+
+
+class ShopSettingsSerializer(serializers.ModelSerializer[Shop]):
+    """The shop with its settings (admin writes, manager reads)."""
+
+    name = serializers.CharField(max_length=120)
+    time_zone = serializers.CharField(max_length=64, validators=[validate_time_zone])
+    default_delivery_fee = MoneyField()
+    labour_cost = MoneyField()
+    price_rounding_step = MoneyField(min_value=Decimal("0.01"))
+    preparation_minutes = serializers.IntegerField(min_value=0, max_value=24 * 60)
+    markups = serializers.JSONField(validators=[validate_markups])
+    delivery_zones = DeliveryZoneSerializer(many=True, required=False)
+
+    class Meta:
+        model = Shop
+        fields = [
+            "id",
+            "name",
+            "currency",
+            "time_zone",
+            "default_delivery_fee",
+            "delivery_zones",
+            "markups",
+            "labour_cost",
+            "preparation_minutes",
+            "price_rounding_step",
+            "low_stock_notify",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "currency", "created_at", "updated_at"]
+
+    def validate_delivery_zones(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(value) > 100:
+            raise serializers.ValidationError("Не больше 100 зон.")
+        return value
+
+
+class StaffSerializer(serializers.Serializer[Membership]):
+    """A member of the active shop. ``id`` is the user's id; ``role`` and ``is_active``
+    belong to the membership."""
+
+    id = serializers.IntegerField(source="user.id", read_only=True)
+    phone = serializers.CharField(source="user.phone", read_only=True)
+    name = serializers.CharField(source="user.name", read_only=True)
+    email = serializers.CharField(source="user.email", read_only=True)
+    telegram_linked = serializers.SerializerMethodField()
+    role = serializers.CharField(read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_telegram_linked(self, membership: Membership) -> bool:
+        return membership.user.telegram_id is not None
+
+
+class StaffCreateSerializer(serializers.Serializer[Any]):
+    phone = PhoneField()
+    name = serializers.CharField(max_length=150, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=Role.choices)
+    password = serializers.CharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
+
+
+class StaffUpdateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=150, required=False)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    is_active = serializers.BooleanField(required=False)

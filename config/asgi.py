@@ -1,0 +1,16 @@
+"""ASGI entry point: HTTP through Django, WebSockets on /ws through Channels."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# Django must be set up before anything imports models.
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+
+from flowercrm.asgi import BodySizeLimitMiddleware  # noqa: E402
+
+application = ProtocolTypeRouter({"http": BodySizeLimitMiddleware(django_asgi_app)})

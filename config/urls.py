@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from flowercrm.health import HealthView
+from flowercrm.views import MetaView
+
+urlpatterns = [
+    re_path(r"^health/?$", HealthView.as_view(), name="health"),
+    path("api/", include("apps.accounts.api.urls")),
+    path("api/", include("apps.shops.api.urls")),
+    re_path(r"^api/meta/?$", MetaView.as_view(), name="meta"),
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler400 = "flowercrm.errors.bad_request"
+handler403 = "flowercrm.errors.permission_denied"
+handler404 = "flowercrm.errors.page_not_found"
+handler500 = "flowercrm.errors.server_error"

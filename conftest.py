@@ -1,0 +1,74 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from apps.accounts.services import tokens_issue
+from apps.shops.models import Membership, Shop
+from apps.shops.tests.factories import MembershipFactory, ShopFactory
+from flowercrm.roles import Role
+
+ROLES = [Role.ADMIN, Role.MANAGER, Role.FLORIST, Role.COURIER]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Throttle counters live in the cache; each test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def shop(db: None) -> Shop:
+    return ShopFactory(name="Ромашка-тест")
+
+
+@pytest.fixture
+def other_shop(db: None) -> Shop:
+    return ShopFactory(name="Чужой магазин")
+
+
+@pytest.fixture
+def member(shop: Shop) -> Callable[..., Membership]:
+    """``member("florist")`` → an active membership in ``shop`` (or ``shop=...``)."""
+
+    def make(role: str = Role.MANAGER, shop: Shop = shop, **kwargs: object) -> Membership:
+        return MembershipFactory(shop=shop, role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def api_as() -> Callable[[Membership], APIClient]:
+    """``api_as(membership)`` → an API client with a bearer token for that membership."""
+
+    def make(membership: Membership) -> APIClient:
+        client = APIClient()
+        pair = tokens_issue(membership=membership)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {pair.access}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def admin_member(member: Callable[..., Membership]) -> Membership:
+    return member(Role.ADMIN)
+
+
+@pytest.fixture
+def requires_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks)")

@@ -1,0 +1,1 @@
+"""The shared kernel of FlowerCRM: tenancy, roles, API conventions, errors, events."""

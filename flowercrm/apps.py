@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class FlowerCRMConfig(AppConfig):
+    name = "flowercrm"
+    verbose_name = "FlowerCRM"
+
+    def ready(self) -> None:
+        from flowercrm import meta, schema  # noqa: F401  (registers OpenAPI extensions)
+        from flowercrm.roles import ROLE_LABELS_EN, Role
+
+        meta.register("roles", Role, en=ROLE_LABELS_EN)

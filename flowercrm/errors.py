@@ -1,0 +1,239 @@
+"""Domain errors and the one exception handler that gives every error the contract's body:
+``{"detail": <text>, "code": <machine code>}`` plus ``errors`` for validation and ``missing``
+for shortages (ARCHITECTURE §5).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose. ``status`` and ``code`` become the
+    HTTP answer; ``extra`` is merged into the body (e.g. ``missing``)."""
+
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "invalid"
+    default_detail: str = "Некорректный запрос."
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any) -> None:
+        self.detail = detail or self.default_detail
+        if code:
+            self.code = code
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+class Invalid(DomainError):
+    """A rule about the input that only the service can check (400 with ``errors``)."""
+
+    def __init__(self, errors: dict[str, Any] | str, detail: str | None = None) -> None:
+        if isinstance(errors, str):
+            detail, errors = errors, {"non_field_errors": [errors]}
+        super().__init__(detail or "Проверьте введённые данные.", errors=errors)
+
+
+class Conflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+    default_detail = "Конфликт с текущим состоянием."
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    default_detail = "Такой переход статуса невозможен."
+
+
+class AddressRequired(Conflict):
+    code = "address_required"
+    default_detail = "Нужен адрес доставки."
+
+
+class Protected(Conflict):
+    code = "protected"
+    default_detail = "Объект используется и не может быть удалён."
+
+
+class InsufficientStock(Conflict):
+    """Taking more than on hand. ``missing``: ``[{"stock_item_id", "name", "needed", "on_hand"}]``."""
+
+    code = "insufficient_stock"
+    default_detail = "Недостаточно остатков на складе."
+
+    def __init__(self, missing: list[dict[str, Any]], detail: str | None = None) -> None:
+        super().__init__(detail, missing=missing)
+
+
+class Forbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "permission_denied"
+    default_detail = "Недостаточно прав."
+
+
+class NotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    default_detail = "Не найдено."
+
+
+class TooLarge(DomainError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "too_large"
+    default_detail = "Слишком большой запрос."
+
+
+class UnsupportedMedia(DomainError):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    code = "unsupported_media"
+    default_detail = "Неподдерживаемый тип данных."
+
+
+class IdempotencyMismatch(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "idempotency_mismatch"
+    default_detail = "Этот Idempotency-Key уже использован с другим телом запроса."
+
+
+class RateLimited(DomainError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "throttled"
+    default_detail = "Слишком много запросов. Попробуйте позже."
+
+    def __init__(self, retry_after: int, detail: str | None = None, *, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = max(1, int(retry_after))
+
+
+# DRF's exception classes → the contract's codes.
+_DRF_CODES: list[tuple[type[exceptions.APIException], str]] = [
+    (exceptions.NotAuthenticated, "not_authenticated"),
+    (exceptions.AuthenticationFailed, "token_invalid"),
+    (exceptions.PermissionDenied, "permission_denied"),
+    (exceptions.NotFound, "not_found"),
+    (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.NotAcceptable, "invalid"),
+    (exceptions.UnsupportedMediaType, "unsupported_media"),
+    (exceptions.Throttled, "throttled"),
+    (exceptions.ParseError, "invalid"),
+    (exceptions.ValidationError, "invalid"),
+]
+# Codes an exception may carry itself and that we pass through.
+_OWN_CODES = {"membership_inactive", "no_membership", "token_invalid", "not_authenticated"}
+
+
+def _code_for(exc: exceptions.APIException) -> str:
+    own = getattr(exc, "default_code", None)
+    detail_code = exc.detail.code if isinstance(exc.detail, exceptions.ErrorDetail) else None
+    for candidate in (detail_code, own):
+        if candidate in _OWN_CODES:
+            return str(candidate)
+    for cls, code in _DRF_CODES:
+        if isinstance(exc, cls):
+            return code
+    return "invalid" if exc.status_code < 500 else "server_error"
+
+
+def _first_message(errors: Any) -> str | None:
+    if isinstance(errors, dict):
+        for value in errors.values():
+            found = _first_message(value)
+            if found:
+                return found
+    elif isinstance(errors, list):
+        for value in errors:
+            found = _first_message(value)
+            if found:
+                return found
+    elif errors:
+        return str(errors)
+    return None
+
+
+def _domain_response(exc: DomainError) -> Response:
+    body: dict[str, Any] = {"detail": exc.detail, "code": exc.code, **exc.extra}
+    headers = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's ``EXCEPTION_HANDLER``: one body for every error; rolls back the atomic block."""
+    if isinstance(exc, DomainError):
+        transaction.set_rollback(True)
+        return _domain_response(exc)
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        transaction.set_rollback(True)
+        return _domain_response(Protected())
+    if isinstance(exc, IntegrityError):
+        transaction.set_rollback(True)
+        logger.info("IntegrityError answered as 409: %s", exc)
+        return _domain_response(Conflict("Запись конфликтует с существующими данными."))
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, (InvalidToken, TokenError)):
+        exc = exceptions.AuthenticationFailed(str(exc))
+
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if not isinstance(exc, exceptions.APIException):
+        return response
+    code = _code_for(exc)
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = {
+            "detail": _first_message(errors) or "Проверьте введённые данные.",
+            "code": code,
+            "errors": errors,
+        }
+    else:
+        raw: Any = exc.detail
+        if isinstance(raw, dict):
+            raw = raw.get("detail") or _first_message(raw)
+        elif isinstance(raw, list):
+            raw = _first_message(raw)
+        response.data = {"detail": str(raw), "code": code}
+    return response
+
+
+# --- Django's own error views (outside DRF) -------------------------------------------------
+
+
+def _json(detail: str, code: str, status_code: int) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status_code, json_dumps_params={"ensure_ascii": False})
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json("Некорректный запрос.", "invalid", 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json("Недостаточно прав.", "permission_denied", 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json("Не найдено.", "not_found", 404)
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return _json("Внутренняя ошибка сервера.", "server_error", 500)

@@ -1,0 +1,124 @@
+"""List conventions: ``search`` on the folded ``search_text`` column, strict ``ordering``
+that always ends with ``id``, comma lists and date ranges in the shop's time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING, Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.request import Request
+
+from flowercrm.search import MAX_SEARCH_LENGTH, search_terms
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+
+class SearchTextFilter(BaseFilterBackend):
+    """``?search=`` — case-insensitive substring on ``view.search_text_field`` (default
+    ``search_text``), Cyrillic included, phones by any part of their digits."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
+        field = getattr(view, "search_text_field", None)
+        query = request.query_params.get("search", "")
+        if not field or not query.strip():
+            return queryset
+        if len(query) > MAX_SEARCH_LENGTH:
+            raise serializers.ValidationError({"search": [f"Не длиннее {MAX_SEARCH_LENGTH} символов."]})
+        terms = search_terms(query)
+        if not terms:
+            return queryset
+        return queryset.filter(reduce(or_, (Q(**{f"{field}__contains": t}) for t in terms)))
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        if not getattr(view, "search_text_field", None):
+            return []
+        return [{"name": "search", "in": "query", "required": False, "schema": {"type": "string"}}]
+
+
+class StrictOrderingFilter(BaseFilterBackend):
+    """``?ordering=a,-b`` over ``view.ordering_fields`` (public name → model expression);
+    unknown fields are a 400; ``id`` always ends the ordering so pages are stable."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
+        allowed: dict[str, str] = getattr(view, "ordering_fields", None) or {}
+        default: tuple[str, ...] = tuple(getattr(view, "ordering", None) or ())
+        raw = request.query_params.get("ordering", "").strip()
+        order: list[str] = []
+        if raw:
+            for part in raw.split(","):
+                name = part.strip()
+                desc = name.startswith("-")
+                key = name.lstrip("-")
+                if key not in allowed:
+                    raise serializers.ValidationError(
+                        {"ordering": [f"Нельзя сортировать по «{key}». Можно: {', '.join(sorted(allowed))}."]}
+                    )
+                order.append(("-" if desc else "") + allowed[key])
+        else:
+            order = list(default)
+        if not order and not allowed:
+            return queryset
+        if not any(o.lstrip("-") in ("id", "pk") for o in order):
+            last_desc = order[-1].startswith("-") if order else False
+            order.append("-id" if last_desc else "id")
+        return queryset.order_by(*order)
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        allowed = getattr(view, "ordering_fields", None)
+        if not allowed:
+            return []
+        return [
+            {
+                "name": "ordering",
+                "in": "query",
+                "required": False,
+                "description": "Comma list of " + ", ".join(sorted(allowed)) + " (prefix - for descending).",
+                "schema": {"type": "string"},
+            }
+        ]
+
+
+class CommaListFilter(django_filters.BaseInFilter, django_filters.CharFilter):
+    """``?status=new,confirmed`` — each value must be one of ``choices`` when given."""
+
+    def __init__(self, *args: Any, choices: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("lookup_expr", "in")
+        self.allowed_values = {str(c[0]) for c in choices} if choices else None
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value and self.allowed_values is not None:
+            unknown = [v for v in value if v not in self.allowed_values]
+            if unknown:
+                raise serializers.ValidationError({self.field_name: [f"Неизвестные значения: {', '.join(unknown)}."]})
+        return super().filter(qs, value)
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
+
+
+class LocalDateFromFilter(django_filters.DateFilter):
+    """``<field>_from=YYYY-MM-DD`` on a timestamp: from the start of that day in the shop's zone."""
+
+    def filter(self, qs: QuerySet[Any], value: dt.date | None) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__gte": _local_midnight(value)})
+
+
+class LocalDateToFilter(django_filters.DateFilter):
+    """``<field>_to=YYYY-MM-DD`` on a timestamp: to the end of that day in the shop's zone (inclusive)."""
+
+    def filter(self, qs: QuerySet[Any], value: dt.date | None) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__lt": _local_midnight(value + dt.timedelta(days=1))})

@@ -1,0 +1,96 @@
+"""Serializer fields shared by every app: money, bounded quantities, shop-scoped references."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
+from rest_framework import serializers
+
+from flowercrm.phone import normalize_phone
+
+MAX_ID = 2**63 - 1
+MONEY_MAX = Decimal("9999999999.99")
+QUANTITY_MAX = 100_000
+
+
+class MoneyField(serializers.DecimalField):
+    """Money in: a decimal string or a JSON number; out: always a string (``"15000.00"``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("max_value", MONEY_MAX)
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+
+class QuantityField(serializers.IntegerField):
+    """A moved or ordered quantity: 1..100000 (``min_value=0`` for counted quantities)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", QUANTITY_MAX)
+        super().__init__(**kwargs)
+
+
+class PhoneField(serializers.CharField):
+    """A phone in any common format in, E.164 out."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not value:
+            return value
+        try:
+            return normalize_phone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+
+class ShopRelatedField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+    """An ``<name>_id`` input that must name a row of the caller's shop.
+
+    Another shop's id answers exactly like a missing one: a 400 on this field.
+    ``queryset`` is the model's unscoped queryset; it is narrowed by ``shop`` from context.
+    """
+
+    default_error_messages = {
+        "does_not_exist": "Объект с id={pk_value} не найден.",
+        "incorrect_type": "Ожидается целое число (id).",
+    }
+
+    def __init__(self, *, shop_field: str = "shop", **kwargs: Any) -> None:
+        self.shop_field = shop_field
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset: Any = super().get_queryset()
+        shop = self.context.get("shop")
+        if shop is None:
+            return queryset.none()
+        return queryset.filter(**{self.shop_field: shop})
+
+    def to_internal_value(self, data: Any) -> Model:
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            pk = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= pk <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(pk)  # type: ignore[no-any-return]
+
+
+class CompactSerializer(serializers.Serializer[Any]):
+    """``{"id", "name"}`` — the compact form of a reference in output."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
