@@ -80,6 +80,12 @@ INSTALLED_APPS = [
     "flowercrm",
     "apps.accounts",
     "apps.shops",
+    "apps.customers",
+    "apps.catalog",
+    "apps.warehouse",
+    "apps.supplies",
+    "apps.orders",
+    "apps.production",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,148 @@
+"""The stock of stems and materials, and the ledger of every change to it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from flowercrm.models import SearchableModel, ShopOwnedModel
+from flowercrm.search import fold
+
+
+class StockCategory(models.TextChoices):
+    FLOWER = "flower", "Цветы"
+    GREENERY = "greenery", "Зелень"
+    MATERIAL = "material", "Материалы"
+    PACKAGING = "packaging", "Упаковка"
+    OTHER = "other", "Прочее"
+
+
+STOCK_CATEGORY_EN = {
+    "flower": "Flowers",
+    "greenery": "Greenery",
+    "material": "Materials",
+    "packaging": "Packaging",
+    "other": "Other",
+}
+
+
+class StockUnit(models.TextChoices):
+    STEM = "stem", "стебель"
+    PCS = "pcs", "шт."
+    METRE = "m", "м"
+    PACK = "pack", "упаковка"
+
+
+STOCK_UNIT_EN = {"stem": "stem", "pcs": "pcs", "m": "metre", "pack": "pack"}
+
+
+class MovementKind(models.TextChoices):
+    RECEIPT = "receipt", "Поступление"
+    CONSUMPTION = "consumption", "Расход на заказ"
+    WRITE_OFF = "write_off", "Списание"
+    ADJUSTMENT = "adjustment", "Инвентаризация"
+
+
+MOVEMENT_KIND_EN = {
+    "receipt": "Receipt",
+    "consumption": "Consumption",
+    "write_off": "Write-off",
+    "adjustment": "Stocktake",
+}
+
+
+class WriteOffReason(models.TextChoices):
+    WILTED = "wilted", "Завял"
+    DAMAGED = "damaged", "Повреждён"
+    LOST = "lost", "Потерян"
+    OTHER = "other", "Другое"
+
+
+WRITE_OFF_REASON_EN = {"wilted": "Wilted", "damaged": "Damaged", "lost": "Lost", "other": "Other"}
+
+
+def stock_match_key(name: str, height_cm: int | None) -> str:
+    """How a supply line finds its stock item: the case-folded name and the height."""
+    return f"{fold(name)}#{height_cm or ''}"
+
+
+class StockItem(SearchableModel, ShopOwnedModel):
+    """One kind of stem or material a shop keeps (e.g. «Роза Фридом 60 см»), with what is on
+    hand, what orders have reserved, and what one unit cost on average."""
+
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=16, choices=StockCategory.choices, default=StockCategory.FLOWER)
+    height_cm = models.PositiveSmallIntegerField(null=True, blank=True)
+    unit = models.CharField(max_length=8, choices=StockUnit.choices, default=StockUnit.STEM)
+    # Changed only by apps.warehouse.services, always with a movement in the same transaction.
+    quantity = models.IntegerField(default=0, editable=False)
+    # Held by confirmed orders (a planning signal; ``available`` may go negative).
+    reserved = models.IntegerField(default=0, editable=False)
+    # Weighted average of receipts in the shop's currency.
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"), editable=False)
+    retail_price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    min_quantity = models.IntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    match_key = models.CharField(max_length=260, editable=False)
+
+    search_fields = ("name",)
+
+    class Meta:
+        ordering = ["name", "height_cm", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=0), name="warehouse_item_quantity_gte_0"),
+            models.CheckConstraint(condition=models.Q(reserved__gte=0), name="warehouse_item_reserved_gte_0"),
+            models.CheckConstraint(condition=models.Q(min_quantity__gte=0), name="warehouse_item_min_gte_0"),
+            models.CheckConstraint(condition=models.Q(unit_cost__gte=0), name="warehouse_item_cost_gte_0"),
+            models.CheckConstraint(condition=models.Q(retail_price__gte=0), name="warehouse_item_price_gte_0"),
+            models.UniqueConstraint(fields=["shop", "match_key"], name="warehouse_item_name_height_unique"),
+        ]
+        indexes = [models.Index(fields=["shop", "category"]), models.Index(fields=["shop", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.height_cm} см" if self.height_cm else self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.match_key = stock_match_key(self.name, self.height_cm)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "match_key" not in update_fields:  # type: ignore[operator]
+            kwargs["update_fields"] = [*update_fields, "match_key"]  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def available(self) -> int:
+        return self.quantity - self.reserved
+
+
+class StockMovement(ShopOwnedModel):
+    """One line of the stock ledger: a change of an item's on-hand quantity, why, by whom and
+    for which supply or order. The sum of an item's deltas is its quantity."""
+
+    item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=16, choices=MovementKind.choices)
+    delta = models.IntegerField()
+    balance_after = models.IntegerField()
+    # For write-offs one of WriteOffReason; for stocktakes free text.
+    reason = models.CharField(max_length=200, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    # The item's unit cost when the movement happened (values a write-off or a consumption).
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(delta=0), name="warehouse_movement_delta_nonzero"),
+            models.CheckConstraint(condition=models.Q(balance_after__gte=0), name="warehouse_movement_balance_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in MovementKind]), name="warehouse_movement_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["shop", "kind", "created_at"]), models.Index(fields=["item", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.delta:+d} {self.item}"

@@ -1,0 +1,206 @@
+"""Every change to stock. Quantities change only here, each with a ledger movement in the
+same transaction; reservations change ``reserved`` and write no movement.
+
+Rows are locked with ``select_for_update`` in ``id`` order (deadlock-free), checked, then
+changed, so concurrent requests never oversell and never lose an update. The CHECK
+constraints (``quantity >= 0``, ``reserved >= 0``) stand behind the checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import F
+
+from apps.shops.models import Shop
+from apps.warehouse.models import MovementKind, StockItem, StockMovement, WriteOffReason
+from flowercrm.errors import InsufficientStock, Invalid
+from flowercrm.serializers import QUANTITY_MAX
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
+CENT = Decimal("0.01")
+ITEM_FIELDS = ("name", "category", "height_cm", "unit", "retail_price", "min_quantity", "is_active")
+
+
+def _lock(shop: Shop, item_ids: list[int]) -> dict[int, StockItem]:
+    items = StockItem.objects.select_for_update().filter(shop=shop, id__in=sorted(set(item_ids))).order_by("id")
+    found = {item.id: item for item in items}
+    unknown = sorted(set(item_ids) - set(found))
+    if unknown:
+        raise Invalid({"stock_item_id": [f"Складские позиции не найдены: {', '.join(map(str, unknown))}."]})
+    return found
+
+
+def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
+    low = 0 if allow_zero else 1
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not low <= quantity <= QUANTITY_MAX:
+        raise Invalid({"quantity": [f"Количество от {low} до {QUANTITY_MAX}."]})
+
+
+def _movement(
+    item: StockItem,
+    *,
+    kind: str,
+    delta: int,
+    actor: User | None,
+    reason: str = "",
+    note: str = "",
+    **links: Any,
+) -> StockMovement:
+    return StockMovement.objects.create(
+        shop_id=item.shop_id,
+        item=item,
+        kind=kind,
+        delta=delta,
+        balance_after=item.quantity,
+        reason=reason,
+        note=note,
+        unit_cost=item.unit_cost,
+        actor=actor,
+        **links,
+    )
+
+
+@transaction.atomic
+def stock_item_create(*, shop: Shop, data: Mapping[str, Any]) -> StockItem:
+    """A new stock item with nothing on hand (stock arrives through supplies or a stocktake)."""
+    item = StockItem(shop=shop, **{k: v for k, v in data.items() if k in ITEM_FIELDS})
+    item.full_clean(exclude=["shop", "match_key", "search_text"])
+    _ensure_unique(item)
+    item.save()
+    return item
+
+
+@transaction.atomic
+def stock_item_update(*, item: StockItem, data: Mapping[str, Any]) -> StockItem:
+    """Change an item's description and prices; quantities are never edited here."""
+    item = StockItem.objects.select_for_update().get(pk=item.pk)
+    for field, value in data.items():
+        if field in ITEM_FIELDS:
+            setattr(item, field, value)
+    item.full_clean(exclude=["shop", "match_key", "search_text"])
+    _ensure_unique(item)
+    item.save()
+    return item
+
+
+def _ensure_unique(item: StockItem) -> None:
+    from apps.warehouse.models import stock_match_key
+
+    key = stock_match_key(item.name, item.height_cm)
+    if StockItem.objects.filter(shop_id=item.shop_id, match_key=key).exclude(pk=item.pk).exists():
+        raise Invalid({"name": ["Позиция с таким названием и высотой уже есть."]})
+
+
+def weighted_unit_cost(*, on_hand: int, unit_cost: Decimal, received: int, unit_price: Decimal) -> Decimal:
+    """``(q·c + n·p) / (q + n)`` quantized half-up to 0.01 (ARCHITECTURE §4)."""
+    total = Decimal(on_hand) * unit_cost + Decimal(received) * unit_price
+    return (total / Decimal(on_hand + received)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@transaction.atomic
+def stock_receive(
+    *, item: StockItem, quantity: int, unit_price: Decimal, actor: User | None, note: str = "", **links: Any
+) -> StockMovement:
+    """Receive ``quantity`` units that cost ``unit_price`` each in the shop's currency: a
+    ``receipt`` movement and the new weighted-average unit cost."""
+    _check_quantity(quantity)
+    if unit_price < 0:
+        raise Invalid({"unit_price": ["Цена не может быть отрицательной."]})
+    locked = _lock(item.shop, [item.id])[item.id]
+    locked.unit_cost = weighted_unit_cost(
+        on_hand=locked.quantity, unit_cost=locked.unit_cost, received=quantity, unit_price=unit_price
+    )
+    locked.quantity += quantity
+    locked.save(update_fields=["quantity", "unit_cost", "updated_at"])
+    return _movement(locked, kind=MovementKind.RECEIPT, delta=quantity, actor=actor, note=note, **links)
+
+
+@transaction.atomic
+def stock_consume(
+    *, shop: Shop, lines: Mapping[int, int], actor: User | None, note: str = "", **links: Any
+) -> list[StockMovement]:
+    """Take ``{item_id: quantity}`` from on-hand stock (an order assembled): all lines or
+    none. Short lines raise ``InsufficientStock`` listing every shortage."""
+    for quantity in lines.values():
+        _check_quantity(quantity)
+    items = _lock(shop, list(lines))
+    missing = [
+        {"stock_item_id": item_id, "name": items[item_id].name, "needed": needed, "on_hand": items[item_id].quantity}
+        for item_id, needed in sorted(lines.items())
+        if items[item_id].quantity < needed
+    ]
+    if missing:
+        raise InsufficientStock(missing)
+    movements = []
+    for item_id, needed in sorted(lines.items()):
+        item = items[item_id]
+        item.quantity -= needed
+        item.save(update_fields=["quantity", "updated_at"])
+        movements.append(_movement(item, kind=MovementKind.CONSUMPTION, delta=-needed, actor=actor, note=note, **links))
+    return movements
+
+
+@transaction.atomic
+def stock_write_off(
+    *, item: StockItem, quantity: int, reason: str, actor: User | None, note: str = ""
+) -> StockMovement:
+    """Write off wilted, damaged or lost stock. ``other`` needs a note. More than on hand is
+    ``InsufficientStock`` and changes nothing."""
+    _check_quantity(quantity)
+    if reason not in WriteOffReason.values:
+        raise Invalid({"reason": ["Причина: wilted, damaged, lost или other."]})
+    if reason == WriteOffReason.OTHER and not note.strip():
+        raise Invalid({"note": ["Опишите причину списания."]})
+    locked = _lock(item.shop, [item.id])[item.id]
+    if locked.quantity < quantity:
+        raise InsufficientStock(
+            [{"stock_item_id": locked.id, "name": locked.name, "needed": quantity, "on_hand": locked.quantity}]
+        )
+    locked.quantity -= quantity
+    locked.save(update_fields=["quantity", "updated_at"])
+    return _movement(locked, kind=MovementKind.WRITE_OFF, delta=-quantity, actor=actor, reason=reason, note=note)
+
+
+@transaction.atomic
+def stock_adjust(*, item: StockItem, counted_quantity: int, reason: str, actor: User | None) -> StockMovement | None:
+    """A stocktake: set on-hand to what was counted with an ``adjustment`` movement (none
+    when the count matches). The unit cost does not change."""
+    _check_quantity(counted_quantity, allow_zero=True)
+    if not reason.strip():
+        raise Invalid({"reason": ["Укажите причину корректировки."]})
+    locked = _lock(item.shop, [item.id])[item.id]
+    delta = counted_quantity - locked.quantity
+    if delta == 0:
+        return None
+    locked.quantity = counted_quantity
+    locked.save(update_fields=["quantity", "updated_at"])
+    return _movement(locked, kind=MovementKind.ADJUSTMENT, delta=delta, actor=actor, reason=reason.strip())
+
+
+@transaction.atomic
+def stock_reserve(*, shop: Shop, lines: Mapping[int, int]) -> None:
+    """Hold ``{item_id: quantity}`` for an order. Never fails for stock: ``available`` may go
+    negative (florists take holiday pre-orders before the supply arrives)."""
+    for quantity in lines.values():
+        _check_quantity(quantity)
+    _lock(shop, list(lines))
+    for item_id, quantity in sorted(lines.items()):
+        StockItem.objects.filter(pk=item_id).update(reserved=F("reserved") + quantity)
+
+
+@transaction.atomic
+def stock_release(*, shop: Shop, lines: Mapping[int, int]) -> None:
+    """Give back exactly what a reservation held."""
+    for quantity in lines.values():
+        _check_quantity(quantity)
+    items = _lock(shop, list(lines))
+    for item_id, quantity in sorted(lines.items()):
+        if items[item_id].reserved < quantity:
+            raise Invalid({"stock_item_id": [f"Резерв позиции {item_id} меньше возвращаемого."]})
+        StockItem.objects.filter(pk=item_id).update(reserved=F("reserved") - quantity)
