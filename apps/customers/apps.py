@@ -5,3 +5,9 @@ class CustomersConfig(AppConfig):
     name = "apps.customers"
     label = "customers"
     verbose_name = "Клиенты"
+
+    def ready(self) -> None:
+        from apps.customers import models
+        from flowercrm import meta
+
+        meta.register("sources", models.Source, en=models.SOURCE_EN)

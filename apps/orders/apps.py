@@ -5,3 +5,14 @@ class OrdersConfig(AppConfig):
     name = "apps.orders"
     label = "orders"
     verbose_name = "Заказы"
+
+    def ready(self) -> None:
+        from apps.orders import models as m
+        from flowercrm import meta
+
+        meta.register("order_statuses", m.OrderStatus, en=m.ORDER_STATUS_EN)
+        meta.register("delivery_methods", m.DeliveryMethod, en=m.DELIVERY_METHOD_EN)
+        meta.register("payment_statuses", m.PaymentStatus, en=m.PAYMENT_STATUS_EN)
+        meta.register("payment_methods", m.PaymentMethod, en=m.PAYMENT_METHOD_EN)
+        meta.register("issue_types", m.IssueType, en=m.ISSUE_TYPE_EN)
+        meta.register("order_event_types", m.EventType, en=m.EVENT_TYPE_EN)

@@ -1,0 +1,9 @@
+from django.db import migrations
+
+from flowercrm.search import trigram_index
+
+
+class Migration(migrations.Migration):
+    dependencies = [("customers", "0001_initial")]
+
+    operations = [trigram_index(table="customers_customer")]
