@@ -132,6 +132,12 @@ class StockMovement(ShopOwnedModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    supply = models.ForeignKey(
+        "supplies.Supply", on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="stock_movements"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from rest_framework import serializers
+
+from apps.orders.models import DeliveryMethod, Order, OrderStatus, PaymentStatus
+from flowercrm.filters import CommaListFilter, LocalDateFromFilter, LocalDateToFilter
+
+
+class PersonFilter(django_filters.CharFilter):
+    """``?florist=12`` or ``?florist=me``."""
+
+    def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+        if not value:
+            return qs
+        if value == "me":
+            return qs.filter(**{f"{self.field_name}_id": self.parent.request.user.pk})
+        if value == "none":
+            return qs.filter(**{f"{self.field_name}__isnull": True})
+        if not value.isdigit() or len(value) > 18:
+            raise serializers.ValidationError({self.field_name: ["Ожидается id, me или none."]})
+        return qs.filter(**{f"{self.field_name}_id": int(value)})
+
+
+class OrderFilter(django_filters.FilterSet):
+    status = CommaListFilter(field_name="status", choices=OrderStatus.choices)
+    delivery_method = CommaListFilter(field_name="delivery_method", choices=DeliveryMethod.choices)
+    payment_status = CommaListFilter(field_name="payment_status", choices=PaymentStatus.choices)
+    delivery_date_from = django_filters.DateFilter(field_name="delivery_date", lookup_expr="gte")
+    delivery_date_to = django_filters.DateFilter(field_name="delivery_date", lookup_expr="lte")
+    created_from = LocalDateFromFilter(field_name="created_at")
+    created_to = LocalDateToFilter(field_name="created_at")
+    florist = PersonFilter(field_name="florist")
+    courier = PersonFilter(field_name="courier")
+    customer = django_filters.NumberFilter(field_name="customer_id", min_value=1, max_value=2**63 - 1)
+    has_issue = django_filters.BooleanFilter(method="filter_has_issue")
+
+    class Meta:
+        model = Order
+        fields: list[str] = []
+
+    def filter_has_issue(self, qs: QuerySet[Order], name: str, value: bool | None) -> QuerySet[Order]:
+        if value is None:
+            return qs
+        return qs.exclude(issue_type="") if value else qs.filter(issue_type="")

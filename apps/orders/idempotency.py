@@ -1,0 +1,61 @@
+"""``Idempotency-Key`` for POSTs that create something (an order, a payment).
+
+The key row is inserted first, in the same transaction as the work. A concurrent retry's
+insert waits on the unique index until the first commits, then finds the stored answer and
+replays it; if the first failed and rolled back, the retry does the work itself. Keys are
+scoped to (shop, user, endpoint) and kept for 24 hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.response import Response
+
+from apps.orders.models import IdempotencyKey
+from flowercrm.errors import Conflict, IdempotencyMismatch, Invalid
+
+HEADER = "Idempotency-Key"
+KEEP_FOR = dt.timedelta(hours=24)
+
+
+def _canonical_hash(data: Any) -> str:
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def idempotent(*, request: Any, shop: Any, scope: str, handler: Callable[[], Response]) -> Response:
+    """Run ``handler`` once per ``Idempotency-Key``; replay its status and body to retries."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        with transaction.atomic():
+            return handler()
+    key = key.strip()
+    if not key or len(key) > 255 or not key.isprintable():
+        raise Invalid({HEADER: ["Ключ идемпотентности: от 1 до 255 печатных символов."]})
+    request_hash = _canonical_hash(request.data)
+    lookup = {"shop": shop, "user": request.user, "scope": scope, "key": key}
+    with transaction.atomic():
+        IdempotencyKey.objects.filter(**lookup, created_at__lt=timezone.now() - KEEP_FOR).delete()
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(**lookup, request_hash=request_hash)
+        except IntegrityError:
+            record = IdempotencyKey.objects.select_for_update().get(**lookup)
+            if record.request_hash != request_hash:
+                raise IdempotencyMismatch() from None
+            if record.response_status is None:
+                raise Conflict("Запрос с этим ключом ещё выполняется.") from None
+            return Response(record.response_body, status=record.response_status, headers={"Idempotent-Replay": "true"})
+        response = handler()
+        record.response_status = response.status_code
+        record.response_body = response.data
+        record.save(update_fields=["response_status", "response_body"])
+        return response

@@ -1,0 +1,60 @@
+"""Reads of orders. Each selector owns its joins and prefetches, so a page of any size costs
+a fixed number of queries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+
+from apps.orders.models import FINAL_STATUSES, Order, OrderEvent, OrderItem, Payment
+from apps.orders.status import FLORIST_VISIBLE
+from apps.shops.models import Shop
+from flowercrm.roles import Role
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
+
+def order_visible(*, shop: Shop, role: str, user: User) -> QuerySet[Order]:
+    """The orders a member may see at all: florists from confirmation on, couriers only the
+    orders assigned to them; the office everything of the shop."""
+    orders = Order.objects.filter(shop=shop)
+    if role == Role.FLORIST:
+        return orders.filter(status__in=FLORIST_VISIBLE)
+    if role == Role.COURIER:
+        return orders.filter(courier=user)
+    return orders
+
+
+def order_list(*, shop: Shop, role: str, user: User) -> QuerySet[Order]:
+    orders = (
+        order_visible(shop=shop, role=role, user=user)
+        .select_related("customer", "florist", "courier")
+        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.order_by("id")))
+    )
+    if role == Role.COURIER:
+        # Undelivered first, then by delivery date and window.
+        orders = orders.annotate(
+            is_closed=Case(
+                When(status__in=FINAL_STATUSES, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+    return orders
+
+
+def order_detail(*, shop: Shop, role: str, user: User) -> QuerySet[Order]:
+    return order_list(shop=shop, role=role, user=user).prefetch_related(
+        Prefetch("payments", queryset=Payment.objects.select_related("actor").order_by("paid_at", "id")),
+        Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("id")),
+        "reservations",
+    )
+
+
+def order_for_tracking(*, token: str) -> Order | None:
+    return (
+        Order.objects.select_related("shop")
+        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.order_by("id")))
+        .filter(tracking_token=token)
+        .first()
+    )

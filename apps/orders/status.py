@@ -1,0 +1,86 @@
+"""The order status machine of ARCHITECTURE §4: one table, read by the transition service,
+the API (``allowed_transitions``), the admin and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apps.orders.models import DeliveryMethod, Order, OrderStatus
+from flowercrm.roles import Role
+
+S = OrderStatus
+OFFICE = frozenset({Role.ADMIN, Role.MANAGER})
+FLOOR = frozenset({Role.ADMIN, Role.MANAGER, Role.FLORIST})
+# "courier" here means the courier assigned to the order; other couriers never see it.
+ROAD = frozenset({Role.ADMIN, Role.MANAGER, Role.COURIER})
+
+
+@dataclass(frozen=True)
+class Transition:
+    roles: frozenset[str]
+    reason_required: bool = False
+    method: str | None = None  # only for orders with this delivery method
+
+
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (S.NEW, S.CONFIRMED): Transition(OFFICE),
+    (S.CONFIRMED, S.IN_PRODUCTION): Transition(FLOOR),
+    (S.IN_PRODUCTION, S.ASSEMBLED): Transition(FLOOR),
+    (S.ASSEMBLED, S.OUT_FOR_DELIVERY): Transition(ROAD, method=DeliveryMethod.DELIVERY),
+    (S.ASSEMBLED, S.READY_FOR_PICKUP): Transition(FLOOR, method=DeliveryMethod.PICKUP),
+    (S.OUT_FOR_DELIVERY, S.DELIVERED): Transition(ROAD),
+    (S.READY_FOR_PICKUP, S.DELIVERED): Transition(FLOOR),
+    # Steps back, each with a reason.
+    (S.CONFIRMED, S.NEW): Transition(OFFICE, reason_required=True),
+    (S.IN_PRODUCTION, S.CONFIRMED): Transition(FLOOR, reason_required=True),
+    (S.ASSEMBLED, S.IN_PRODUCTION): Transition(FLOOR, reason_required=True),
+    (S.OUT_FOR_DELIVERY, S.ASSEMBLED): Transition(ROAD, reason_required=True),
+    (S.READY_FOR_PICKUP, S.ASSEMBLED): Transition(ROAD, reason_required=True),
+    # Cancelling: from anything but the final statuses.
+    **{
+        (status, S.CANCELLED): Transition(OFFICE, reason_required=True)
+        for status in (S.NEW, S.CONFIRMED, S.IN_PRODUCTION, S.ASSEMBLED, S.READY_FOR_PICKUP, S.OUT_FOR_DELIVERY)
+    },
+}
+
+# Before assembly the order's stems are only reserved; from assembly on they are consumed.
+BEFORE_ASSEMBLY = frozenset({S.NEW, S.CONFIRMED, S.IN_PRODUCTION})
+# What a florist may see: everything from confirmation on (cancelled orders too).
+FLORIST_VISIBLE = frozenset(s for s in OrderStatus if s != S.NEW)
+PROGRESS_STEPS = {
+    S.NEW: 1,
+    S.CONFIRMED: 2,
+    S.IN_PRODUCTION: 3,
+    S.ASSEMBLED: 4,
+    S.READY_FOR_PICKUP: 5,
+    S.OUT_FOR_DELIVERY: 5,
+    S.DELIVERED: 6,
+    S.CANCELLED: 0,
+}
+
+
+def transition_for(order: Order, to: str) -> Transition | None:
+    """The table row for moving ``order`` to ``to`` (None: not a move of the machine)."""
+    transition = TRANSITIONS.get((order.status, to))
+    if transition is None or (transition.method and transition.method != order.delivery_method):
+        return None
+    return transition
+
+
+def role_may(transition: Transition, *, role: str, order: Order, user_id: int | None) -> bool:
+    if role not in transition.roles:
+        return False
+    if role == Role.COURIER:
+        return order.courier_id is not None and order.courier_id == user_id
+    return True
+
+
+def allowed_transitions(order: Order, *, role: str, user_id: int | None) -> list[str]:
+    """The statuses the caller may move ``order`` to (the buttons a client shows)."""
+    return [
+        to
+        for (frm, to), _ in TRANSITIONS.items()
+        if frm == order.status
+        and (t := transition_for(order, to)) is not None
+        and role_may(t, role=role, order=order, user_id=user_id)
+    ]
