@@ -217,6 +217,15 @@ STORAGES = {
         )
     },
 }
+# Uploads (ARCHITECTURE §8): an image file is at most 10 MiB; a request body gets room for the
+# multipart envelope on top. The ASGI guard (flowercrm.asgi) refuses larger bodies before Django
+# reads them; the upload view checks again for WSGI. nginx: client_max_body_size 11m.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_REQUEST_BODY_BYTES = MAX_UPLOAD_BYTES + 512 * 1024
+# Non-file request data (JSON bodies, form fields) held in memory; larger bodies are refused.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploaded files above this spill to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
@@ -284,6 +293,26 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    # One schema name per choice set, so generated clients get stable enum types.
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "flowercrm.roles.Role",
+        "ProductCategoryEnum": "apps.catalog.models.ProductCategory",
+        "StockCategoryEnum": "apps.warehouse.models.StockCategory",
+        "StockUnitEnum": "apps.warehouse.models.StockUnit",
+        "MovementKindEnum": "apps.warehouse.models.MovementKind",
+        "WriteOffReasonEnum": "apps.warehouse.models.WriteOffReason",
+        "OrderStatusEnum": "apps.orders.models.OrderStatus",
+        "DeliveryMethodEnum": "apps.orders.models.DeliveryMethod",
+        "PaymentStatusEnum": "apps.orders.models.PaymentStatus",
+        "PaymentMethodEnum": "apps.orders.models.PaymentMethod",
+        "IssueTypeEnum": "apps.orders.models.IssueType",
+        "OrderEventTypeEnum": "apps.orders.models.EventType",
+        "SourceEnum": "apps.customers.models.Source",
+        "TaskStatusEnum": "apps.production.models.TaskStatus",
+        "TaskPriorityEnum": "apps.production.models.TaskPriority",
+        "SupplyStatusEnum": "apps.supplies.models.SupplyStatus",
+        "ImageContentTypeEnum": "flowercrm.models.UploadedImage.ContentType",
+    },
 }
 
 # --- Security ------------------------------------------------------------------------------
@@ -311,6 +340,8 @@ TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 TELEGRAM_BOT_USERNAME = env.str("TELEGRAM_BOT_USERNAME", default="")
 TELEGRAM_API_BASE_URL = env.str("TELEGRAM_API_BASE_URL", default="https://api.telegram.org")
 TELEGRAM_BACKEND = env.str("TELEGRAM_BACKEND", default="telegram" if TELEGRAM_BOT_TOKEN else "console")
+# Set to enable POST /api/telegram/webhook (Telegram sends it as X-Telegram-Bot-Api-Secret-Token).
+TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
 
 FLOWERCRM_ADMIN_PASSWORD = env.str("FLOWERCRM_ADMIN_PASSWORD", default="")
 
@@ -321,5 +352,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+        "httpx": {"level": "WARNING"},
+    },
 }

@@ -5,6 +5,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from flowercrm.health import HealthView
+from flowercrm.images_api import ImageUploadView
 from flowercrm.views import MetaView
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("api/", include("apps.orders.api.urls")),
     path("api/", include("apps.production.api.urls")),
     re_path(r"^api/meta/?$", MetaView.as_view(), name="meta"),
+    re_path(r"^api/upload/image/?$", ImageUploadView.as_view(), name="upload-image"),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import ForeignKey, Model, QuerySet
 from django.forms import ModelChoiceField
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html
 
 from flowercrm import roles
+from flowercrm.errors import DomainError
+from flowercrm.models import UploadedImage
+
+
+class ServiceRefused(Exception):
+    """A service refused an admin save; the change form shows why and nothing is saved."""
 
 
 def back_office_roles(request: HttpRequest) -> dict[int, str]:
@@ -70,6 +77,18 @@ class ShopScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return bool(shops)
         return _resolve_shop_id(obj, self.shop_path) in shops
 
+    def refuse(self, request: HttpRequest, exc: DomainError) -> None:
+        """Call from ``save_model`` when a service raises: roll back and show the reason."""
+        details = exc.extra.get("errors") or exc.extra.get("missing") or ""
+        messages.error(request, f"{exc.detail} {details}".strip())
+        raise ServiceRefused from exc
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ServiceRefused:
+            return HttpResponseRedirect(request.get_full_path())
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request, roles.READ, None)
 
@@ -87,12 +106,125 @@ class ShopScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any) -> ModelChoiceField:  # type: ignore[type-arg,override]
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and not request.user.is_superuser:
-            shops = self._shops_with(request, roles.WRITE)
-            related: Any = db_field.related_model
-            queryset: Any = field.queryset
-            if related._meta.label == "shops.Shop":
-                field.queryset = queryset.filter(id__in=shops)
-            elif any(f.name == "shop" for f in related._meta.get_fields()):
-                field.queryset = queryset.filter(shop_id__in=shops)
-        return field  # type: ignore[return-value]
+        return _scope_choices(field, db_field, request, lambda: self._shops_with(request, roles.WRITE))
+
+
+def _scope_choices(field: Any, db_field: ForeignKey, request: HttpRequest, shops: Any) -> Any:  # type: ignore[type-arg]
+    """Narrow a foreign-key dropdown to rows of the shops ``shops()`` names."""
+    if field is not None and not request.user.is_superuser:
+        related: Any = db_field.related_model
+        queryset: Any = field.queryset
+        if related._meta.label == "shops.Shop":
+            field.queryset = queryset.filter(id__in=shops())
+        elif any(f.name == "shop" for f in related._meta.get_fields()):
+            field.queryset = queryset.filter(shop_id__in=shops())
+    return field
+
+
+class ShopScopedInlineMixin:
+    """An inline of a ``ShopScopedAdmin``: its permissions are the parent admin's for the
+    parent row (Django's default asks for model permissions nobody but a superuser holds,
+    so the inline would be hidden from shop staff), and its dropdowns are scoped the same way."""
+
+    admin_site: admin.AdminSite
+    parent_model: type[Model]
+
+    def _parent_admin(self) -> ShopScopedAdmin:
+        parent = self.admin_site._registry.get(self.parent_model)
+        if not isinstance(parent, ShopScopedAdmin):
+            raise TypeError(f"{type(self).__name__}: the admin of {self.parent_model} is not a ShopScopedAdmin")
+        return parent
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._parent_admin()._allowed(request, roles.READ, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._parent_admin()._allowed(request, roles.WRITE, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._parent_admin()._allowed(request, roles.WRITE, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._parent_admin()._allowed(request, roles.WRITE, obj)
+
+    def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any) -> Any:  # type: ignore[type-arg]
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        return _scope_choices(field, db_field, request, lambda: self._parent_admin()._shops_with(request, roles.WRITE))
+
+
+class ShopScopedInline(ShopScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+    """A tabular ``ShopScopedInlineMixin``."""
+
+
+# --- Uploaded images ------------------------------------------------------------------------
+
+
+def image_preview(image: UploadedImage | None, *, height: int = 96) -> str:
+    """An ``<img>`` of an image's thumbnail linking to the full image, for admin lists and
+    forms (product and order admins reuse it); empty when there is no image."""
+    if image is None or not image.thumbnail:
+        return ""
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" style="max-height:{}px;max-width:{}px"></a>',
+        image.url,
+        image.thumbnail_url,
+        height,
+        height * 2,
+    )
+
+
+@admin.register(UploadedImage)
+class UploadedImageAdmin(ShopScopedAdmin):
+    """Read-only: images are created by the upload API and removed by the services of whatever
+    holds them (``flowercrm.uploads``), which remove the files too."""
+
+    area = "uploads"
+    list_display = ["id", "preview", "original_name", "shop", "content_type", "dimensions", "size", "attached"]
+    list_display_links = ["id", "original_name"]
+    list_select_related = ["shop"]
+    list_filter = [
+        "content_type",
+        ("attached_at", admin.EmptyFieldListFilter),
+        ("shop", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["original_name"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = (
+        "large_preview",
+        "shop",
+        "uploaded_by",
+        "original_name",
+        "content_type",
+        "width",
+        "height",
+        "size",
+        "file",
+        "thumbnail",
+        "attached_at",
+        "created_at",
+    )
+
+    @admin.display(description="Превью")
+    def preview(self, obj: UploadedImage) -> str:
+        return image_preview(obj, height=64)
+
+    @admin.display(description="Изображение")
+    def large_preview(self, obj: UploadedImage) -> str:
+        return image_preview(obj, height=320)
+
+    @admin.display(description="Размер, px")
+    def dimensions(self, obj: UploadedImage) -> str:
+        return f"{obj.width}×{obj.height}"
+
+    @admin.display(description="Прикреплено", boolean=True)
+    def attached(self, obj: UploadedImage) -> bool:
+        return obj.is_attached
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

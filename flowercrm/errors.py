@@ -9,8 +9,9 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
@@ -170,16 +171,32 @@ def _domain_response(exc: DomainError) -> Response:
     return Response(body, status=exc.status_code, headers=headers)
 
 
+def _set_rollback() -> None:
+    """Mark an ``ATOMIC_REQUESTS`` transaction for rollback, as DRF's own handler does.
+
+    ``transaction.set_rollback`` outside an atomic block raises (turning every domain error
+    into a 500), and inside a caller's own ``atomic`` it is not ours to decide: a service's
+    atomic block has already rolled back when its exception reached the view."""
+    from rest_framework.views import set_rollback
+
+    set_rollback()
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's ``EXCEPTION_HANDLER``: one body for every error; rolls back the atomic block."""
+    """DRF's ``EXCEPTION_HANDLER``: one body for every error; rolls back the request's transaction."""
     if isinstance(exc, DomainError):
-        transaction.set_rollback(True)
+        _set_rollback()
         return _domain_response(exc)
     if isinstance(exc, (ProtectedError, RestrictedError)):
-        transaction.set_rollback(True)
+        _set_rollback()
         return _domain_response(Protected())
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE while DRF parses it.
+        return _domain_response(TooLarge())
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return _domain_response(DomainError("Слишком много полей или файлов в запросе."))
     if isinstance(exc, IntegrityError):
-        transaction.set_rollback(True)
+        _set_rollback()
         logger.info("IntegrityError answered as 409: %s", exc)
         return _domain_response(Conflict("Запись конфликтует с существующими данными."))
     if isinstance(exc, DjangoValidationError):
@@ -224,6 +241,8 @@ def _json(detail: str, code: str, status_code: int) -> JsonResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    if isinstance(exception, RequestDataTooBig):  # outside DRF, e.g. a form post over the limit
+        return _json(TooLarge.default_detail, TooLarge.code, 413)
     return _json("Некорректный запрос.", "invalid", 400)
 
 

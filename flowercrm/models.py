@@ -52,3 +52,60 @@ class SearchableModel(models.Model):
             *(getattr(self, f) for f in self.search_fields),
             phones=[getattr(self, f) or "" for f in self.search_phone_fields],
         )
+
+
+class UploadedImage(ShopOwnedModel):
+    """A photo a member of the shop uploaded (a product picture, a bouquet before delivery, a
+    proof of delivery). The bytes were checked and re-encoded on upload (``flowercrm.images``)
+    and live in the default storage under an unguessable key in the shop's folder; ``file`` and
+    ``thumbnail`` hold the storage keys, and URLs are built when read (S3 URLs expire).
+
+    An image is uploaded first and attached by id to exactly one product image, order photo or
+    task result later (``flowercrm.uploads.image_attach``); ``attached_at`` is set then. Images
+    never attached are removed after a day (``image_purge_unattached``).
+    """
+
+    class ContentType(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG"
+        PNG = "image/png", "PNG"
+        WEBP = "image/webp", "WebP"
+
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    file = models.FileField(max_length=255, unique=True)
+    thumbnail = models.FileField(max_length=255)
+    original_name = models.CharField(max_length=255, blank=True, default="")
+    size = models.PositiveIntegerField(help_text="Bytes of the stored (re-encoded) file.")
+    content_type = models.CharField(max_length=16, choices=ContentType.choices)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    attached_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "загруженное изображение"
+        verbose_name_plural = "загруженные изображения"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="flowercrm_image_size_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(width__gt=0, height__gt=0), name="flowercrm_image_dimensions_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(content_type__in=["image/jpeg", "image/png", "image/webp"]),
+                name="flowercrm_image_content_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name or f"image {self.pk}"
+
+    @property
+    def is_attached(self) -> bool:
+        return self.attached_at is not None
+
+    @property
+    def url(self) -> str:
+        return self.file.url
+
+    @property
+    def thumbnail_url(self) -> str:
+        return self.thumbnail.url

@@ -34,6 +34,7 @@ from apps.orders.models import (
     PaymentStatus,
 )
 from apps.orders.status import BEFORE_ASSEMBLY, role_may, transition_for
+from apps.production.services import task_follow_order, task_sync_florist
 from apps.shops.models import DeliveryZone, Shop
 from apps.warehouse.models import StockItem
 from apps.warehouse.services import stock_consume, stock_release, stock_reserve
@@ -280,6 +281,8 @@ def order_update(*, order: Order, actor: User, data: Mapping[str, Any]) -> Order
                 setattr(order, role_field, new_user)
                 assigned.append((role_field, old_user, new_user))
     order.save()
+    if any(role_field == "florist" for role_field, _, _ in assigned):
+        task_sync_florist(order=order)
     if before:
         order_log_event(order=order, type=EventType.EDITED, actor=actor, data={"before": before, "after": after})
     for role_field, old_user, new_user in assigned:
@@ -395,6 +398,7 @@ def order_transition(
         order.closed_at = timezone.now()
     order.status = to
     order.save()
+    task_follow_order(order=order, frm=frm, to=to, reason=reason)
     data: dict[str, Any] = {"before": frm, "after": to}
     if reason:
         data["reason"] = reason

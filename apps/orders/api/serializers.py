@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import User
@@ -31,7 +33,7 @@ class PersonSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
 
 
-class CustomerCompactSerializer(serializers.Serializer[Any]):
+class BuyerCompactSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     phone = serializers.CharField()
@@ -128,7 +130,7 @@ SUMMARY_FIELDS = [
 class OrderSummarySerializer(_OrderBase):
     """A list row for the office and florists (the same row /ws sends them)."""
 
-    customer = CustomerCompactSerializer()
+    customer = BuyerCompactSerializer()
     items = OrderItemSerializer(many=True)
     subtotal = MoneyField()
     delivery_fee = MoneyField()
@@ -254,6 +256,7 @@ class ItemInputSerializer(serializers.Serializer[Any]):
     quantity = QuantityField()
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class EligibleMemberField(serializers.Field):  # type: ignore[type-arg]
     """A user id that must be an active member of the shop with an eligible role."""
 

@@ -1,3 +1,12 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import re_path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from apps.production.api import views
+from flowercrm.routers import OptionalSlashRouter
+
+router = OptionalSlashRouter()
+router.register("production/tasks", views.TaskViewSet, basename="production-tasks")
+
+urlpatterns = [
+    re_path(r"^production/stats/?$", views.StatsView.as_view(), name="production-stats"),
+    *router.urls,
+]

@@ -1,0 +1,147 @@
+"""Orders in the back office: read the whole story, edit details and move the status through
+the same services as the API (no raw edits of status, totals or stock)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from apps.accounts.models import User
+from apps.orders import services
+from apps.orders.models import Order, OrderEvent, OrderItem, OrderStatus, Payment
+from apps.orders.status import allowed_transitions
+from flowercrm.admin import ShopScopedAdmin, back_office_roles
+from flowercrm.errors import DomainError
+
+EDITABLE = [
+    "recipient_name",
+    "recipient_phone",
+    "is_anonymous",
+    "delivery_address",
+    "delivery_entrance",
+    "delivery_floor",
+    "delivery_intercom",
+    "address_needs_clarification",
+    "call_before",
+    "surprise",
+    "delivery_date",
+    "delivery_time_from",
+    "delivery_time_to",
+    "card_text",
+    "comment",
+]
+
+
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OrderItemInline(ReadOnlyInline):
+    model = OrderItem
+    fields = ["name", "quantity", "unit_price", "unit_cost", "line_total"]
+    readonly_fields = fields
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ["paid_at", "amount", "method", "external_id", "actor"]
+    readonly_fields = fields
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = ["created_at", "type", "actor", "data"]
+    readonly_fields = fields
+
+
+class OrderAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    transition_to = forms.ChoiceField(label="Перевести в статус", required=False)
+    transition_reason = forms.CharField(label="Причина", required=False, max_length=1000)
+
+    class Meta:
+        model = Order
+        fields = EDITABLE
+
+
+@admin.register(Order)
+class OrderAdmin(ShopScopedAdmin):
+    area = "orders"
+    form = OrderAdminForm
+    list_display = ["number", "shop", "status", "delivery_date", "delivery_time_from", "customer", "total", "payment_status"]
+    list_filter = ["status", "delivery_method", "payment_status", "delivery_date"]
+    search_fields = ["number", "recipient_name", "recipient_phone", "customer__name", "customer__phone"]
+    list_select_related = ["shop", "customer"]
+    date_hierarchy = "delivery_date"
+    inlines = [OrderItemInline, PaymentInline, OrderEventInline]
+    readonly_fields = [
+        "shop",
+        "number",
+        "status",
+        "customer",
+        "delivery_method",
+        "subtotal",
+        "delivery_fee",
+        "discount",
+        "total",
+        "paid_amount",
+        "payment_status",
+        "florist",
+        "courier",
+        "tracking_token",
+        "issue_type",
+        "issue_comment",
+        "cancel_reason",
+        "created_at",
+    ]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*self.readonly_fields, *EDITABLE, "transition_to", "transition_reason"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # orders are taken through the API, which prices them from the catalog
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # orders are cancelled, never deleted
+
+    def _role(self, request: HttpRequest, order: Order) -> str:
+        if request.user.is_superuser:
+            return "admin"
+        return back_office_roles(request).get(order.shop_id, "")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        choices = [("", "—")]
+        if obj is not None:
+            allowed = allowed_transitions(obj, role=self._role(request, obj), user_id=request.user.pk)
+            choices += [(s, OrderStatus(s).label) for s in allowed]
+        form.base_fields["transition_to"].choices = choices
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
+        actor = cast(User, request.user)
+        original = Order.objects.get(pk=obj.pk)
+        try:
+            changed = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE}
+            if changed:
+                services.order_update(order=original, actor=actor, data=changed)
+            target = form.cleaned_data.get("transition_to")
+            if target:
+                services.order_transition(
+                    order=original,
+                    to=target,
+                    actor=actor,
+                    role=self._role(request, original),
+                    reason=form.cleaned_data.get("transition_reason", ""),
+                )
+        except DomainError as exc:
+            self.refuse(request, exc)

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from apps.orders.api.serializers import ConsumptionLineSerializer, EligibleMemberField, PersonSerializer
+from apps.orders.models import Order
+from apps.production.models import ProductionTask
+from apps.production.services import priority_at
+from flowercrm.roles import ELIGIBLE_FLORIST_ROLES
+
+
+class TaskOrderSerializer(serializers.ModelSerializer[Order]):
+    """The order as a florist needs it: what to make, the card, and by when."""
+
+    items = serializers.SerializerMethodField()
+    delivery_time_from = serializers.TimeField(format="%H:%M", allow_null=True)
+    delivery_time_to = serializers.TimeField(format="%H:%M", allow_null=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "status",
+            "delivery_method",
+            "delivery_date",
+            "delivery_time_from",
+            "delivery_time_to",
+            "card_text",
+            "comment",
+            "items",
+        ]
+        read_only_fields = fields
+
+    def get_items(self, order: Order) -> list[dict[str, Any]]:
+        return [{"name": item.name, "quantity": item.quantity} for item in order.items.all()]
+
+
+class TaskSerializer(serializers.ModelSerializer[ProductionTask]):
+    order = TaskOrderSerializer()
+    florist = PersonSerializer(allow_null=True)
+    priority = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductionTask
+        fields = [
+            "id",
+            "status",
+            "priority",
+            "deadline",
+            "window_start",
+            "florist",
+            "order",
+            "notes",
+            "started_at",
+            "finished_at",
+            "minutes_spent",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_priority(self, task: ProductionTask) -> str:
+        return priority_at(task.window_start, self.context.get("now") or timezone.now())
+
+
+class TaskUpdateSerializer(serializers.Serializer[Any]):
+    florist_id = EligibleMemberField(roles=ELIGIBLE_FLORIST_ROLES, source="florist", required=False, allow_null=True)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class TaskCompleteSerializer(serializers.Serializer[Any]):
+    consumption = ConsumptionLineSerializer(many=True, required=False, max_length=100)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    def validate_consumption(self, lines: list[dict[str, Any]]) -> dict[int, int]:
+        from apps.orders.api.serializers import TransitionSerializer
+
+        return TransitionSerializer().validate_consumption(lines)
+
+
+class TaskCancelSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=1000)
+    requeue = serializers.BooleanField(default=True)
+
+
+class StatsQuerySerializer(serializers.Serializer[Any]):
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("date_from"), attrs.get("date_to")
+        if start and end and end < start:
+            raise serializers.ValidationError({"date_to": ["Конец периода раньше начала."]})
+        return attrs
