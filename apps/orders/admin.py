@@ -77,7 +77,16 @@ class OrderAdminForm(forms.ModelForm):  # type: ignore[type-arg]
 class OrderAdmin(ShopScopedAdmin):
     area = "orders"
     form = OrderAdminForm
-    list_display = ["number", "shop", "status", "delivery_date", "delivery_time_from", "customer", "total", "payment_status"]
+    list_display = [
+        "number",
+        "shop",
+        "status",
+        "delivery_date",
+        "delivery_time_from",
+        "customer",
+        "total",
+        "payment_status",
+    ]
     list_filter = ["status", "delivery_method", "payment_status", "delivery_date"]
     search_fields = ["number", "recipient_name", "recipient_phone", "customer__name", "customer__phone"]
     list_select_related = ["shop", "customer"]

@@ -16,3 +16,4 @@ class OrdersConfig(AppConfig):
         meta.register("payment_methods", m.PaymentMethod, en=m.PAYMENT_METHOD_EN)
         meta.register("issue_types", m.IssueType, en=m.ISSUE_TYPE_EN)
         meta.register("order_event_types", m.EventType, en=m.EVENT_TYPE_EN)
+        meta.register("photo_kinds", m.PhotoKind, en=m.PHOTO_KIND_EN)

@@ -106,6 +106,15 @@ EVENT_TYPE_EN = {
 }
 
 
+class PhotoKind(models.TextChoices):
+    BOUQUET = "bouquet", "Букет перед доставкой"
+    DELIVERY_PROOF = "delivery_proof", "Подтверждение доставки"
+    OTHER = "other", "Другое"
+
+
+PHOTO_KIND_EN = {"bouquet": "Bouquet before delivery", "delivery_proof": "Proof of delivery", "other": "Other"}
+
+
 def new_tracking_token() -> str:
     return secrets.token_urlsafe(24)  # 192 bits
 
@@ -307,6 +316,29 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.type}"
+
+
+class OrderPhoto(TimeStampedModel):
+    """A photo of an order: the bouquet before delivery (shown on tracking), the courier's
+    proof of delivery, or anything else worth keeping."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="photos")
+    image = models.OneToOneField("flowercrm.UploadedImage", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=PhotoKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in PhotoKind]), name="orders_photo_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.kind}"
 
 
 class IdempotencyKey(models.Model):

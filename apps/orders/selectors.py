@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
-from apps.orders.models import FINAL_STATUSES, Order, OrderEvent, OrderItem, Payment
+from apps.orders.models import FINAL_STATUSES, Order, OrderEvent, OrderItem, OrderPhoto, Payment
 from apps.orders.status import FLORIST_VISIBLE
 from apps.shops.models import Shop
 from flowercrm.roles import Role
@@ -47,6 +47,7 @@ def order_detail(*, shop: Shop, role: str, user: User) -> QuerySet[Order]:
     return order_list(shop=shop, role=role, user=user).prefetch_related(
         Prefetch("payments", queryset=Payment.objects.select_related("actor").order_by("paid_at", "id")),
         Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("id")),
+        Prefetch("photos", queryset=OrderPhoto.objects.select_related("image", "created_by").order_by("id")),
         "reservations",
     )
 
@@ -54,7 +55,10 @@ def order_detail(*, shop: Shop, role: str, user: User) -> QuerySet[Order]:
 def order_for_tracking(*, token: str) -> Order | None:
     return (
         Order.objects.select_related("shop")
-        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.order_by("id")))
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.order_by("id")),
+            Prefetch("photos", queryset=OrderPhoto.objects.select_related("image").order_by("id")),
+        )
         .filter(tracking_token=token)
         .first()
     )

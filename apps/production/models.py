@@ -40,6 +40,10 @@ class ProductionTask(ShopOwnedModel):
     window_start = models.DateTimeField()
     deadline = models.DateTimeField()
     notes = models.TextField(blank=True, default="")
+    # The bouquet photo taken on completion (also the order's photo shown on tracking).
+    result_photo = models.ForeignKey(
+        "orders.OrderPhoto", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     minutes_spent = models.PositiveIntegerField(null=True, blank=True)
@@ -52,7 +56,8 @@ class ProductionTask(ShopOwnedModel):
                 condition=models.Q(status__in=[s.value for s in TaskStatus]), name="production_task_status_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(deadline__lte=models.F("window_start")), name="production_task_deadline_before_window"
+                condition=models.Q(deadline__lte=models.F("window_start")),
+                name="production_task_deadline_before_window",
             ),
         ]
         indexes = [

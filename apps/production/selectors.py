@@ -17,7 +17,7 @@ def task_list(*, shop: Shop) -> QuerySet[ProductionTask]:
     """The queue with each task's order summary, a fixed number of queries per page."""
     return (
         ProductionTask.objects.filter(shop=shop)
-        .select_related("order", "florist")
+        .select_related("order", "florist", "result_photo__image", "result_photo__created_by")
         .prefetch_related(Prefetch("order__items", queryset=OrderItem.objects.order_by("id")))
     )
 
@@ -30,7 +30,9 @@ def florist_stats(*, shop: Shop, date_from: dt.date | None, date_to: dt.date | N
     if date_from:
         tasks = tasks.filter(finished_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=zone))
     if date_to:
-        tasks = tasks.filter(finished_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
+        tasks = tasks.filter(
+            finished_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        )
     rows: dict[int, dict[str, Any]] = {}
     for florist_id, name, minutes, finished, deadline in tasks.values_list(
         "florist_id", "florist__name", "minutes_spent", "finished_at", "deadline"
@@ -52,4 +54,3 @@ def florist_stats(*, shop: Shop, date_from: dt.date | None, date_to: dt.date | N
         }
         for row in rows.values()
     ]
-

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from apps.orders.models import EventType, Order, OrderStatus
+from apps.orders.models import EventType, Order, OrderStatus, PhotoKind
 from apps.production.models import ProductionTask, TaskPriority, TaskStatus
 from flowercrm.errors import Conflict, Forbidden
 from flowercrm.roles import ELIGIBLE_FLORIST_ROLES, Role
@@ -176,8 +176,11 @@ def task_complete(
     role: str,
     consumption: dict[int, int] | None = None,
     notes: str | None = None,
+    photo_id: int | None = None,
 ) -> ProductionTask:
-    """The bouquet is made: the order goes ``assembled`` (stock consumed)."""
+    """The bouquet is made: the order goes ``assembled`` (stock consumed) and its photo, if
+    sent, becomes the order's bouquet photo (shown on tracking)."""
+    from apps.orders.photos import order_photo_add
     from apps.orders.services import order_transition
 
     order, task = _lock(task)
@@ -186,9 +189,13 @@ def task_complete(
         raise Conflict("Сначала начните задание.")
     order_transition(order=order, to=S.ASSEMBLED, actor=actor, role=role, consumption=consumption)
     task.refresh_from_db()
+    if photo_id is not None:
+        task.result_photo = order_photo_add(
+            order=order, actor=actor, role=role, image_id=photo_id, kind=PhotoKind.BOUQUET
+        )
     if notes is not None:
         task.notes = notes
-        task.save(update_fields=["notes", "updated_at"])
+    task.save(update_fields=["notes", "result_photo", "updated_at"])
     return task
 
 
@@ -211,4 +218,3 @@ def task_cancel(*, task: ProductionTask, actor: User, role: str, reason: str, re
         order_transition(order=order, to=S.CANCELLED, actor=actor, role=role, reason=reason)
     task.refresh_from_db()
     return task
-

@@ -15,13 +15,16 @@ from apps.orders.models import (
     Order,
     OrderEvent,
     OrderItem,
+    OrderPhoto,
     OrderStatus,
     Payment,
     PaymentMethod,
+    PhotoKind,
 )
 from apps.orders.status import PROGRESS_STEPS, allowed_transitions
 from apps.shops.models import DeliveryZone, Membership
 from apps.warehouse.models import StockItem
+from flowercrm.images_api import ShopImageField, UploadedImageSerializer
 from flowercrm.roles import ELIGIBLE_COURIER_ROLES, ELIGIBLE_FLORIST_ROLES, Role
 from flowercrm.serializers import MONEY_MAX, MoneyField, PhoneField, QuantityField, ShopRelatedField
 
@@ -73,6 +76,16 @@ class OrderEventSerializer(serializers.ModelSerializer[OrderEvent]):
     class Meta:
         model = OrderEvent
         fields = ["id", "type", "actor", "created_at", "data"]
+        read_only_fields = fields
+
+
+class OrderPhotoSerializer(serializers.ModelSerializer[OrderPhoto]):
+    image = UploadedImageSerializer()
+    created_by = PersonSerializer(allow_null=True)
+
+    class Meta:
+        model = OrderPhoto
+        fields = ["id", "kind", "image", "created_by", "created_at"]
         read_only_fields = fields
 
 
@@ -156,6 +169,7 @@ DETAIL_EXTRA = [
     "cancel_reason",
     "closed_at",
     "tracking_token",
+    "photos",
     "payments",
     "events",
 ]
@@ -163,6 +177,7 @@ DETAIL_EXTRA = [
 
 class OrderDetailSerializer(OrderSummarySerializer):
     items = OrderItemOfficeSerializer(many=True)
+    photos = OrderPhotoSerializer(many=True)
     payments = PaymentSerializer(many=True)
     events = OrderEventSerializer(many=True)
 
@@ -176,6 +191,7 @@ class OrderFloristDetailSerializer(OrderSummarySerializer):
     """Florists see the work and the history, not costs, payments or the tracking link."""
 
     events = OrderEventSerializer(many=True)
+    photos = OrderPhotoSerializer(many=True)
 
     class Meta:
         model = Order
@@ -359,8 +375,15 @@ class ConsumptionLineSerializer(serializers.Serializer[Any]):
     quantity = QuantityField()
 
 
+class PhotoInputSerializer(serializers.Serializer[Any]):
+    image_id = ShopImageField()
+    kind = serializers.ChoiceField(choices=PhotoKind.choices)
+
+
 class TransitionSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
+    # A courier's proof of delivery, attached with the move to ``delivered``.
+    photo_id = ShopImageField(required=False)
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
     consumption = ConsumptionLineSerializer(many=True, required=False, max_length=100)
 
@@ -405,6 +428,20 @@ class TrackingSerializer(serializers.Serializer[Any]):
     recipient_phone = serializers.SerializerMethodField()
     address = serializers.SerializerMethodField()
     shop = serializers.SerializerMethodField()
+    photo = serializers.SerializerMethodField()
+
+    def get_photo(self, order: Order) -> dict[str, str] | None:
+        """The latest bouquet photo (proofs of delivery are never public)."""
+        bouquets = [p for p in order.photos.all() if p.kind == PhotoKind.BOUQUET]
+        if not bouquets:
+            return None
+        image = bouquets[-1].image
+        request = self.context.get("request")
+
+        def absolute(url: str) -> str:
+            return request.build_absolute_uri(url) if request is not None else url
+
+        return {"url": absolute(image.url), "thumbnail_url": absolute(image.thumbnail_url)}
 
     def get_progress_step(self, order: Order) -> int:
         return PROGRESS_STEPS[OrderStatus(order.status)]

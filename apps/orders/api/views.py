@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -24,16 +25,18 @@ from apps.orders.api.serializers import (
     OrderSummarySerializer,
     OrderUpdateSerializer,
     PaymentInputSerializer,
+    PhotoInputSerializer,
     TrackingSerializer,
     TransitionSerializer,
     output_serializer,
 )
 from apps.orders.filters import OrderFilter
 from apps.orders.idempotency import idempotent
-from apps.orders.models import Order, OrderStatus
+from apps.orders.models import Order, OrderPhoto, OrderStatus, PhotoKind
+from apps.orders.photos import order_photo_add, order_photo_delete
 from flowercrm import roles
 from flowercrm.auth import PublicEndpoint
-from flowercrm.errors import Forbidden
+from flowercrm.errors import Forbidden, Invalid
 from flowercrm.viewsets import ShopViewSet
 
 
@@ -54,7 +57,14 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
         "number": "number",
     }
     # Transitions, comments, photos and issues are checked per move by the services.
-    action_permissions = {"transition": roles.READ, "comments": "comment", "issue": "issue", "payments": roles.READ}
+    action_permissions = {
+        "transition": roles.READ,
+        "comments": "comment",
+        "issue": "issue",
+        "payments": roles.READ,
+        "photos": roles.READ,
+        "delete_photo": roles.READ,
+    }
 
     @property
     def user(self) -> User:
@@ -108,14 +118,22 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
         order = self.get_object()
         data = TransitionSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        result = services.order_transition(
-            order=order,
-            to=data.validated_data["status"],
-            actor=self.user,
-            role=self.role,
-            reason=data.validated_data["reason"],
-            consumption=data.validated_data.get("consumption"),
-        )
+        photo = data.validated_data.get("photo_id")
+        if photo is not None and data.validated_data["status"] != OrderStatus.DELIVERED:
+            raise Invalid({"photo_id": ["Фото прикладывается к переходу в «Доставлен»."]})
+        with transaction.atomic():
+            result = services.order_transition(
+                order=order,
+                to=data.validated_data["status"],
+                actor=self.user,
+                role=self.role,
+                reason=data.validated_data["reason"],
+                consumption=data.validated_data.get("consumption"),
+            )
+            if photo is not None:
+                order_photo_add(
+                    order=order, actor=self.user, role=self.role, image_id=photo.id, kind=PhotoKind.DELIVERY_PROOF
+                )
         extra = {"shortages": result.shortages} if data.validated_data["status"] == OrderStatus.CONFIRMED else {}
         return self._detail(result.order, **extra)
 
@@ -142,6 +160,33 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
         data.is_valid(raise_exception=True)
         event = services.order_comment_add(order=order, actor=self.user, text=data.validated_data["text"])
         return Response(OrderEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PhotoInputSerializer, responses={201: OrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def photos(self, request: Request, pk: str) -> Response:
+        order = self.get_object()
+        data = PhotoInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        order_photo_add(
+            order=order,
+            actor=self.user,
+            role=self.role,
+            image_id=data.validated_data["image_id"].id,
+            kind=data.validated_data["kind"],
+        )
+        return self._detail(order, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: OrderDetailSerializer})
+    @action(detail=True, methods=["delete"], url_path=r"photos/(?P<photo_id>[0-9]{1,18})")
+    def delete_photo(self, request: Request, pk: str, photo_id: str) -> Response:
+        if not roles.can(self.role, "orders", roles.WRITE):
+            raise Forbidden("Удалять фотографии могут администратор и менеджер.")
+        order = self.get_object()
+        photo = OrderPhoto.objects.filter(order=order, pk=int(photo_id)).select_related("image").first()
+        if photo is None:
+            raise NotFound()
+        order_photo_delete(photo=photo, actor=self.user)
+        return self._detail(order)
 
     @extend_schema(request=IssueInputSerializer, responses={200: OrderDetailSerializer})
     @action(detail=True, methods=["post", "delete"])
@@ -175,7 +220,7 @@ class TrackingView(APIView):
         order = selectors.order_for_tracking(token=token)
         if order is None or services.tracking_closed(order):
             raise NotFound()
-        return Response(TrackingSerializer(order).data)
+        return Response(TrackingSerializer(order, context={"request": request}).data)
 
 
 __all__ = ["OrderViewSet", "TrackingView", "OrderSummarySerializer"]

@@ -5,10 +5,16 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from apps.orders.api.serializers import ConsumptionLineSerializer, EligibleMemberField, PersonSerializer
+from apps.orders.api.serializers import (
+    ConsumptionLineSerializer,
+    EligibleMemberField,
+    OrderPhotoSerializer,
+    PersonSerializer,
+)
 from apps.orders.models import Order
 from apps.production.models import ProductionTask
 from apps.production.services import priority_at
+from flowercrm.images_api import ShopImageField
 from flowercrm.roles import ELIGIBLE_FLORIST_ROLES
 
 
@@ -43,6 +49,7 @@ class TaskSerializer(serializers.ModelSerializer[ProductionTask]):
     order = TaskOrderSerializer()
     florist = PersonSerializer(allow_null=True)
     priority = serializers.SerializerMethodField()
+    result_photo = OrderPhotoSerializer(allow_null=True)
 
     class Meta:
         model = ProductionTask
@@ -55,6 +62,7 @@ class TaskSerializer(serializers.ModelSerializer[ProductionTask]):
             "florist",
             "order",
             "notes",
+            "result_photo",
             "started_at",
             "finished_at",
             "minutes_spent",
@@ -74,6 +82,7 @@ class TaskUpdateSerializer(serializers.Serializer[Any]):
 
 
 class TaskCompleteSerializer(serializers.Serializer[Any]):
+    photo_id = ShopImageField(required=False)
     consumption = ConsumptionLineSerializer(many=True, required=False, max_length=100)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 

@@ -101,6 +101,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet)
                 role=self.role,
                 consumption=data.validated_data.get("consumption"),
                 notes=data.validated_data.get("notes"),
+                photo_id=photo.id if (photo := data.validated_data.get("photo_id")) else None,
             )
         )
 
@@ -119,9 +120,7 @@ class StatsView(APIView):
 
     @extend_schema(
         responses={
-            200: inline_serializer(
-                "ProductionStats", {"items": serializers.ListField(child=serializers.DictField())}
-            )
+            200: inline_serializer("ProductionStats", {"items": serializers.ListField(child=serializers.DictField())})
         }
     )
     def get(self, request: Request) -> Response:

@@ -35,6 +35,8 @@ def test_tracking_shows_progress_and_masks_the_recipient(api, order) -> None:
     assert body["address"] == "ул. Абая"
     assert body["items"] == [{"name": order.items.get().name, "quantity": 1}]
     assert body["delivery_time_from"] == "10:00"
+    assert body["photo"] is None
+    assert body["photo"] is None
     text = response.content.decode()
     for secret in ("Секретный", "9998877", "Тайное", "кв 5", "Сейтова", "15000"):
         assert secret not in text, secret
@@ -52,6 +54,7 @@ def test_tracking_shows_progress_and_masks_the_recipient(api, order) -> None:
         "recipient_phone",
         "address",
         "shop",
+        "photo",
     }
 
 

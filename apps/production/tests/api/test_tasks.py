@@ -49,7 +49,10 @@ def test_the_whole_flow_through_the_api(shop, office, florist, member, api_as, r
     product = make_product(shop, recipe={rose: 3})
     manager, flo, cou = api_as(office), api_as(florist), api_as(courier)
     order = manager.post("/api/orders/", order_body(product), format="json").json()
-    assert manager.post(f"/api/orders/{order['id']}/transition/", {"status": "confirmed"}, format="json").status_code == 200
+    assert (
+        manager.post(f"/api/orders/{order['id']}/transition/", {"status": "confirmed"}, format="json").status_code
+        == 200
+    )
     queue = flo.get("/api/production/tasks/?status=pending").json()
     assert queue["total"] == 1
     task = queue["items"][0]
@@ -67,15 +70,24 @@ def test_the_whole_flow_through_the_api(shop, office, florist, member, api_as, r
     assert done.json()["status"] == "done" and done.json()["notes"] == "добавила зелени"
     rose.refresh_from_db()
     assert (rose.quantity, rose.reserved) == (47, 0)
-    assert manager.patch(f"/api/orders/{order['id']}/", {"courier_id": courier.user_id}, format="json").status_code == 200
+    assert (
+        manager.patch(f"/api/orders/{order['id']}/", {"courier_id": courier.user_id}, format="json").status_code == 200
+    )
     assert cou.get("/api/orders/").json()["total"] == 1
-    assert cou.post(f"/api/orders/{order['id']}/transition/", {"status": "out_for_delivery"}, format="json").status_code == 200
+    assert (
+        cou.post(f"/api/orders/{order['id']}/transition/", {"status": "out_for_delivery"}, format="json").status_code
+        == 200
+    )
     delivered = cou.post(f"/api/orders/{order['id']}/transition/", {"status": "delivered"}, format="json")
     assert delivered.json()["status"] == "delivered"
     detail = manager.get(f"/api/orders/{order['id']}/").json()
     assert detail["florist"]["id"] == florist.user_id
     assert [e["data"].get("after") for e in detail["events"] if e["type"] == "status_changed"] == [
-        "confirmed", "in_production", "assembled", "out_for_delivery", "delivered",
+        "confirmed",
+        "in_production",
+        "assembled",
+        "out_for_delivery",
+        "delivered",
     ]
 
 
@@ -93,17 +105,25 @@ def test_manager_assigns_and_cancel_paths(confirmed, office, florist, api_as, ro
     task = ProductionTask.objects.get(order=confirmed)
     manager = api_as(office)
     courier = member(Role.COURIER)
-    assert_error(manager.patch(f"/api/production/tasks/{task.id}/", {"florist_id": courier.user_id}, format="json"), 400, "invalid")
+    assert_error(
+        manager.patch(f"/api/production/tasks/{task.id}/", {"florist_id": courier.user_id}, format="json"),
+        400,
+        "invalid",
+    )
     r = manager.patch(f"/api/production/tasks/{task.id}/", {"florist_id": florist.user_id}, format="json")
     assert r.json()["florist"]["id"] == florist.user_id
     confirmed.refresh_from_db()
     assert confirmed.florist_id == florist.user_id  # order.florist mirrors task.florist
     api_as(florist).post(f"/api/production/tasks/{task.id}/start/")
-    r = manager.post(f"/api/production/tasks/{task.id}/cancel/", {"reason": "переделать", "requeue": True}, format="json")
+    r = manager.post(
+        f"/api/production/tasks/{task.id}/cancel/", {"reason": "переделать", "requeue": True}, format="json"
+    )
     assert r.json()["status"] == "pending" and r.json()["florist"] is None
     confirmed.refresh_from_db()
     assert confirmed.status == OrderStatus.CONFIRMED and confirmed.florist_id is None
-    assert_error(manager.post(f"/api/production/tasks/{task.id}/cancel/", {"requeue": False}, format="json"), 400, "invalid")
+    assert_error(
+        manager.post(f"/api/production/tasks/{task.id}/cancel/", {"requeue": False}, format="json"), 400, "invalid"
+    )
     r = manager.post(f"/api/production/tasks/{task.id}/cancel/", {"reason": "отказ", "requeue": False}, format="json")
     assert r.json()["status"] == "cancelled"
     confirmed.refresh_from_db()
@@ -125,7 +145,14 @@ def test_cancelling_the_order_cancels_the_task_and_back_to_new_too(confirmed, of
 def test_deadline_and_priority_in_the_shops_zone(shop, office) -> None:
     shop.preparation_minutes = 90
     shop.save()
-    order = make_order(shop, office.user, make_product(shop), delivery_date=dt.date(2026, 12, 1), delivery_time_from=dt.time(10), delivery_time_to=dt.time(12))
+    order = make_order(
+        shop,
+        office.user,
+        make_product(shop),
+        delivery_date=dt.date(2026, 12, 1),
+        delivery_time_from=dt.time(10),
+        delivery_time_to=dt.time(12),
+    )
     window_start, deadline = task_schedule(order)
     assert window_start == dt.datetime(2026, 12, 1, 10, 0, tzinfo=ALMATY)
     assert window_start.astimezone(dt.UTC) == dt.datetime(2026, 12, 1, 5, 0, tzinfo=dt.UTC)  # UTC+5
@@ -138,8 +165,12 @@ def test_deadline_and_priority_in_the_shops_zone(shop, office) -> None:
 
 
 def test_queue_order_priority_and_filters(shop, office, florist, api_as) -> None:
-    late = make_order(shop, office.user, make_product(shop), delivery_time_from=dt.time(16), delivery_time_to=dt.time(18))
-    early = make_order(shop, office.user, make_product(shop), delivery_time_from=dt.time(9), delivery_time_to=dt.time(10))
+    late = make_order(
+        shop, office.user, make_product(shop), delivery_time_from=dt.time(16), delivery_time_to=dt.time(18)
+    )
+    early = make_order(
+        shop, office.user, make_product(shop), delivery_time_from=dt.time(9), delivery_time_to=dt.time(10)
+    )
     tomorrow = make_order(shop, office.user, make_product(shop), delivery_date=dt.date(2026, 12, 2))
     for order in (late, early, tomorrow):
         order_transition(order=order, to=OrderStatus.CONFIRMED, actor=office.user, role=Role.MANAGER)
@@ -169,7 +200,12 @@ def test_stats_per_florist(shop, office, florist, api_as, rose) -> None:
     today = timezone.localdate(timezone=shop.zoneinfo)
     body = api_as(office).get(f"/api/production/stats/?date_from={today}&date_to={today}").json()
     assert body["items"] == [
-        {"florist": {"id": florist.user_id, "name": florist.user.name}, "tasks_done": 2, "median_minutes": 40, "late_tasks": 1}
+        {
+            "florist": {"id": florist.user_id, "name": florist.user.name},
+            "tasks_done": 2,
+            "median_minutes": 40,
+            "late_tasks": 1,
+        }
     ]
     assert_error(api_as(florist).get("/api/production/stats/"), 403, "permission_denied")
     assert_error(api_as(office).get("/api/production/stats/?date_from=2026-12-02&date_to=2026-12-01"), 400, "invalid")
@@ -192,7 +228,9 @@ def test_role_matrix(role, confirmed, member, api_as) -> None:
         caller.get("/api/production/tasks/").status_code,
         caller.post(f"/api/production/tasks/{task.id}/take/").status_code,
         caller.patch(f"/api/production/tasks/{task.id}/", {"notes": "x"}, format="json").status_code,
-        caller.post(f"/api/production/tasks/{task.id}/cancel/", {"reason": "x", "requeue": True}, format="json").status_code,
+        caller.post(
+            f"/api/production/tasks/{task.id}/cancel/", {"reason": "x", "requeue": True}, format="json"
+        ).status_code,
     )
     assert got == ROLE_EXPECTED[role]
 
@@ -214,3 +252,21 @@ def test_queue_query_count(rows, shop, office, florist, api_as, django_assert_ma
     client = api_as(florist)
     with django_assert_max_num_queries(7):
         assert client.get("/api/production/tasks/").json()["total"] == rows
+
+
+def test_complete_with_a_photo_makes_it_the_bouquet_photo(confirmed, florist, api_as, api, settings, tmp_path) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from flowercrm.tests.image_corpus import jpeg
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    client = api_as(florist)
+    task = ProductionTask.objects.get(order=confirmed)
+    image = client.post(
+        "/api/upload/image", {"file": SimpleUploadedFile("b.jpg", jpeg(), "image/jpeg")}, format="multipart"
+    )
+    client.post(f"/api/production/tasks/{task.id}/start/")
+    done = client.post(f"/api/production/tasks/{task.id}/complete/", {"photo_id": image.json()["id"]}, format="json")
+    assert done.status_code == 200, done.json()
+    assert done.json()["result_photo"]["kind"] == "bouquet"
+    assert api.get(f"/api/tracking/{confirmed.tracking_token}/").json()["photo"] is not None

@@ -1,0 +1,53 @@
+"""Photos of orders: the bouquet before delivery, the courier's proof, anything else.
+
+Images are uploaded first (``POST /api/upload/image``) and attached here by id; an image of
+another shop, or one already used, is refused.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from apps.orders.models import EventType, Order, OrderPhoto, PhotoKind
+from apps.orders.services import order_log_event
+from flowercrm.errors import Forbidden
+from flowercrm.roles import Role
+from flowercrm.uploads import image_attach, image_delete
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
+# Which kinds each role may add (ARCHITECTURE §3: florists bouquet photos, couriers proofs).
+KINDS_BY_ROLE = {
+    Role.ADMIN: frozenset(PhotoKind),
+    Role.MANAGER: frozenset(PhotoKind),
+    Role.FLORIST: frozenset({PhotoKind.BOUQUET}),
+    Role.COURIER: frozenset({PhotoKind.DELIVERY_PROOF}),
+}
+
+
+@transaction.atomic
+def order_photo_add(*, order: Order, actor: User, role: str, image_id: int, kind: str) -> OrderPhoto:
+    """Attach an uploaded image of the order's shop to the order as a photo of ``kind``."""
+    if kind not in KINDS_BY_ROLE.get(role, frozenset()):
+        raise Forbidden("Эту фотографию вам добавить нельзя.")
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    image = image_attach(shop=order.shop, image_id=image_id, field="image_id")
+    photo = OrderPhoto.objects.create(order=order, image=image, kind=kind, created_by=actor)
+    order_log_event(order=order, type=EventType.PHOTO, actor=actor, data={"photo_id": photo.id, "kind": kind})
+    return photo
+
+
+@transaction.atomic
+def order_photo_delete(*, photo: OrderPhoto, actor: User) -> None:
+    """Remove a photo and its files (the files leave storage after commit)."""
+    order = Order.objects.select_for_update().get(pk=photo.order_id)
+    image = photo.image
+    photo_id, kind = photo.id, photo.kind
+    photo.delete()
+    image_delete(image=image)
+    order_log_event(
+        order=order, type=EventType.PHOTO, actor=actor, data={"photo_id": photo_id, "kind": kind, "deleted": True}
+    )
