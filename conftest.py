@@ -13,6 +13,7 @@ from apps.accounts.services import tokens_issue
 from apps.shops.models import Membership, Shop
 from apps.shops.tests.factories import MembershipFactory, ShopFactory
 from flowercrm.roles import Role
+from flowercrm.telegram.testing import bot_api, telegram_live, telegram_outbox  # noqa: F401  (fixtures)
 
 ROLES = [Role.ADMIN, Role.MANAGER, Role.FLORIST, Role.COURIER]
 

@@ -72,3 +72,50 @@ class User(SearchableModel, AbstractBaseUser, PermissionsMixin, TimeStampedModel
         if self.phone:
             self.phone = normalize_phone(self.phone)
         self.email = self.__class__.objects.normalize_email(self.email or "")
+
+
+# A code is dead after this many wrong guesses (ARCHITECTURE §3).
+OTP_MAX_ATTEMPTS = 5
+
+
+class OtpCode(TimeStampedModel):
+    """The current one-time login code of a phone (one row per phone: a new code replaces
+    the old). Only a keyed hash of the code is kept; it is dead once used, expired or after
+    ``OTP_MAX_ATTEMPTS`` wrong guesses. Rows exist for any phone a code was asked for, registered
+    or not, so that nothing about a phone's registration shows in the answers."""
+
+    phone = models.CharField("телефон", max_length=16, unique=True)
+    code_hash = models.CharField("хэш кода", max_length=64)
+    expires_at = models.DateTimeField("действует до")
+    attempts = models.PositiveSmallIntegerField("неверных попыток", default=0)
+    used_at = models.DateTimeField("использован", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "код входа"
+        verbose_name_plural = "коды входа"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(phone__startswith="+"), name="accounts_otpcode_phone_e164"),
+            models.CheckConstraint(
+                condition=models.Q(attempts__lte=OTP_MAX_ATTEMPTS), name="accounts_otpcode_attempts_max"
+            ),
+        ]
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone} до {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class OtpSend(TimeStampedModel):
+    """One login code issued for a phone (``created_at`` is when): the log the resend
+    cooldown and the hourly cap are counted from, kept in the database so the limits hold
+    across processes and apply to every phone, registered or not."""
+
+    phone = models.CharField("телефон", max_length=16)
+
+    class Meta:
+        verbose_name = "отправка кода"
+        verbose_name_plural = "отправки кодов"
+        indexes = [models.Index(fields=["phone", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M:%S}"

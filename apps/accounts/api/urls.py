@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from apps.accounts.api import views
+from apps.accounts.api import telegram_views, views
 
 urlpatterns = [
     re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
@@ -8,4 +8,7 @@ urlpatterns = [
     re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="auth-logout"),
     re_path(r"^auth/me/?$", views.MeView.as_view(), name="auth-me"),
     re_path(r"^auth/switch-shop/?$", views.SwitchShopView.as_view(), name="auth-switch-shop"),
+    re_path(r"^telegram/send-otp/?$", telegram_views.SendOtpView.as_view(), name="telegram-send-otp"),
+    re_path(r"^telegram/verify-otp/?$", telegram_views.VerifyOtpView.as_view(), name="telegram-verify-otp"),
+    re_path(r"^telegram/webhook/?$", telegram_views.TelegramWebhookView.as_view(), name="telegram-webhook"),
 ]

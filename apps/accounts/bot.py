@@ -1,0 +1,186 @@
+"""The Telegram bot people link their account with (``manage.py run_telegram_bot``, or the
+webhook view). Answers are in Russian.
+
+- ``/start`` — a keyboard with a "share my phone number" button (``request_contact``);
+- a shared contact — links the chat to the user with that phone, only if it is the sender's
+  own contact (``apps.accounts.telegram_link``);
+- ``/stop`` — unlinks; ``/help`` — what the bot does.
+
+``bot_reply_for`` holds the conversation and is synchronous (it touches the database); the
+polling handler calls it through ``sync_to_async`` and the webhook view directly, so both
+transports answer the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ChatType
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from apps.accounts.telegram_link import LinkOutcome, telegram_link_contact, telegram_unlink
+from flowercrm.phone import mask_phone
+from flowercrm.telegram.backends import bot_api_url
+
+logger = logging.getLogger(__name__)
+
+SHARE_PHONE_BUTTON = "📱 Отправить мой номер"
+
+START_TEXT = (
+    "Здравствуйте! Это бот FlowerCRM.\n\n"
+    "Через него приходят коды для входа и рабочие уведомления. Чтобы привязать Telegram к "
+    "своей учётной записи, нажмите кнопку «Отправить мой номер» ниже."
+)
+HELP_TEXT = (
+    "Что умеет бот FlowerCRM:\n"
+    "/start — привязать Telegram к учётной записи сотрудника (кнопка «Отправить мой номер»);\n"
+    "/stop — отвязать Telegram: коды входа и уведомления перестанут приходить;\n"
+    "/help — эта справка.\n\n"
+    "Код для входа приходит сюда после того, как вы запросите его на странице входа."
+)
+LINKED_TEXT = (
+    "Готово: Telegram привязан к учётной записи {name}. Сюда будут приходить коды для входа "
+    "и уведомления. Отвязать — /stop."
+)
+NOT_OWN_CONTACT_TEXT = (
+    "Привязать можно только свой собственный номер. Пересланные и чужие контакты не "
+    "принимаются — нажмите кнопку «Отправить мой номер» ниже."
+)
+UNKNOWN_PHONE_TEXT = (
+    "Номер {phone} не найден среди сотрудников FlowerCRM. Попросите администратора магазина "
+    "добавить вас с этим номером и отправьте его ещё раз."
+)
+UNLINKED_TEXT = "Telegram отвязан: коды входа и уведомления сюда больше не придут. Привязать снова — /start."
+NOT_LINKED_TEXT = "Этот Telegram не привязан ни к одной учётной записи. Привязать — /start."
+
+
+def share_phone_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(SHARE_PHONE_BUTTON, request_contact=True)]], resize_keyboard=True, one_time_keyboard=True
+    )
+
+
+@dataclass(frozen=True)
+class BotReply:
+    chat_id: int
+    text: str
+    reply_markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
+
+    def as_webhook_response(self) -> dict[str, Any]:
+        """The reply as a Bot API call in the webhook's HTTP answer (no request of our own)."""
+        body: dict[str, Any] = {"method": "sendMessage", "chat_id": self.chat_id, "text": self.text}
+        if self.reply_markup is not None:
+            body["reply_markup"] = self.reply_markup.to_dict()
+        return body
+
+
+def _command(text: str | None) -> str | None:
+    """``/start@flowercrm_bot payload`` → ``start``."""
+    if not text or not text.startswith("/"):
+        return None
+    return text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+
+
+def bot_reply_for(update: Update) -> BotReply | None:
+    """What the bot answers to ``update`` (None: nothing). Only private chats with people are
+    served. Synchronous: it reads and writes the database."""
+    message = update.message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return None
+    sender = message.from_user
+    if sender is None or sender.is_bot:
+        return None
+    chat_id = message.chat.id
+
+    if message.contact is not None:
+        result = telegram_link_contact(
+            sender_id=sender.id, contact_user_id=message.contact.user_id, phone=message.contact.phone_number
+        )
+        if result.outcome is LinkOutcome.LINKED and result.user is not None:
+            name = result.user.name or mask_phone(result.user.phone)
+            return BotReply(chat_id, LINKED_TEXT.format(name=name), ReplyKeyboardRemove())
+        if result.outcome is LinkOutcome.NOT_OWN_CONTACT:
+            return BotReply(chat_id, NOT_OWN_CONTACT_TEXT, share_phone_keyboard())
+        return BotReply(chat_id, UNKNOWN_PHONE_TEXT.format(phone=result.phone), share_phone_keyboard())
+
+    command = _command(message.text)
+    if command == "start":
+        return BotReply(chat_id, START_TEXT, share_phone_keyboard())
+    if command == "stop":
+        unlinked = telegram_unlink(telegram_id=sender.id)
+        return BotReply(chat_id, UNLINKED_TEXT if unlinked else NOT_LINKED_TEXT, ReplyKeyboardRemove())
+    return BotReply(chat_id, HELP_TEXT)
+
+
+def _reply_in_worker(update: Update) -> BotReply | None:
+    # A long-running process: treat every update like a request for the connection's sake.
+    close_old_connections()
+    try:
+        return bot_reply_for(update)
+    finally:
+        close_old_connections()
+
+
+async def _on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reply = await sync_to_async(_reply_in_worker)(update)
+    if reply is not None:
+        await context.bot.send_message(chat_id=reply.chat_id, text=reply.text, reply_markup=reply.reply_markup)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    logger.error("Telegram bot: an update failed", exc_info=context.error)
+
+
+def build_application(*, token: str, api_base_url: str) -> Application[Any, Any, Any, Any, Any, Any]:
+    """A python-telegram-bot Application talking to ``{api_base_url}/bot<token>/<method>``."""
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(bot_api_url(api_base_url))
+        .base_file_url(bot_api_url(api_base_url, "file/bot"))
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE, _on_message))
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def run_polling(
+    *,
+    token: str,
+    api_base_url: str,
+    stop: threading.Event,
+    poll_timeout: dt.timedelta = dt.timedelta(seconds=30),
+    handle_signals: bool = False,
+) -> None:
+    """Long-poll ``getUpdates`` and answer until ``stop`` is set (or SIGINT/SIGTERM with
+    ``handle_signals``). Exactly one process may poll one bot: Telegram answers a second
+    one with 409 Conflict."""
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    application = build_application(token=token, api_base_url=api_base_url)
+    async with application:
+        updater = application.updater
+        if updater is None:
+            raise RuntimeError("The application has no updater.")
+        await updater.start_polling(timeout=poll_timeout, allowed_updates=[Update.MESSAGE])
+        await application.start()
+        logger.info("Telegram bot @%s is polling", application.bot.username)
+        try:
+            while not stop.is_set():
+                await asyncio.sleep(0.1)
+        finally:
+            await updater.stop()
+            await application.stop()
+    logger.info("Telegram bot stopped")
