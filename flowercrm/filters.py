@@ -9,6 +9,7 @@ from operator import or_
 from typing import TYPE_CHECKING, Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework import serializers
@@ -100,6 +101,29 @@ class CommaListFilter(django_filters.BaseInFilter, django_filters.CharFilter):
             if unknown:
                 raise serializers.ValidationError({self.field_name: [f"Неизвестные значения: {', '.join(unknown)}."]})
         return super().filter(qs, value)
+
+
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (also ``1``/``0``, any case); anything else is invalid, where
+    Django's ``NullBooleanField`` would quietly treat it as "not given"."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("Ожидается true или false.", code="invalid") from None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """``?is_active=true|false`` — any other value is a 400."""
+
+    field_class = StrictBooleanField
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:

@@ -39,6 +39,8 @@ class TokenPair:
     access: str
     refresh: str
     membership: Membership
+    # Seconds the access token lives (less than the configured lifetime near a session's end).
+    expires_in: int
 
     def as_response(self) -> dict[str, Any]:
         from apps.accounts.api.serializers import UserSerializer
@@ -48,7 +50,7 @@ class TokenPair:
             "access_token": self.access,
             "refresh_token": self.refresh,
             "token_type": "bearer",
-            "expires_in": int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+            "expires_in": self.expires_in,
             "user": UserSerializer(self.membership.user).data,
             "shop": {"id": shop.id, "name": shop.name},
             "role": self.membership.role,
@@ -130,11 +132,21 @@ def tokens_issue(*, membership: Membership, auth_time: dt.datetime | None = None
     refresh["shop_id"] = membership.shop_id
     refresh["role"] = membership.role
     refresh["auth_time"] = int(auth_time.timestamp())
-    if refresh["exp"] > int(session_end.timestamp()):
-        refresh["exp"] = int(session_end.timestamp())
+    end = int(session_end.timestamp())
+    if refresh["exp"] > end:
+        refresh["exp"] = end
         OutstandingToken.objects.filter(jti=refresh["jti"]).update(expires_at=session_end)
+    access = refresh.access_token
+    access["exp"] = min(access["exp"], end)
     membership_touch(membership=membership)
-    return TokenPair(access=str(refresh.access_token), refresh=str(refresh), membership=membership)
+    return TokenPair(
+        access=str(access),
+        refresh=str(refresh),
+        membership=membership,
+        expires_in=max(
+            0, min(int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()), end - int(now.timestamp()))
+        ),
+    )
 
 
 def _membership_for(user: User, shop_id: int | None) -> Membership:
@@ -158,12 +170,19 @@ def _parse_refresh(raw: str) -> RefreshToken:
         raise TokenInvalid() from None
 
 
+def _lock_outstanding(refresh: RefreshToken) -> OutstandingToken | None:
+    """The token's outstanding row, locked. ``OutstandingToken`` orders by its nullable
+    ``user``, and PostgreSQL refuses ``FOR UPDATE`` on the outer join that ordering needs,
+    so the ordering is dropped and only this table is locked."""
+    return OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=refresh["jti"]).order_by().first()
+
+
 @transaction.atomic
 def session_refresh(*, raw_refresh: str) -> TokenPair:
     """Rotate a refresh token: the used one is blacklisted under a row lock, so of two
     concurrent refreshes of one token exactly one wins."""
     refresh = _parse_refresh(raw_refresh)
-    outstanding = OutstandingToken.objects.select_for_update().filter(jti=refresh["jti"]).first()
+    outstanding = _lock_outstanding(refresh)
     if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
         raise TokenInvalid()
     BlacklistedToken.objects.create(token=outstanding)
@@ -187,7 +206,7 @@ def session_switch_shop(*, user: User, refresh_auth_time: dt.datetime | None, sh
 def session_logout(*, raw_refresh: str) -> None:
     """Kill a refresh token. Its access token lives until it expires."""
     refresh = _parse_refresh(raw_refresh)
-    outstanding = OutstandingToken.objects.select_for_update().filter(jti=refresh["jti"]).first()
+    outstanding = _lock_outstanding(refresh)
     if outstanding is None:
         raise TokenInvalid()
     BlacklistedToken.objects.get_or_create(token=outstanding)

@@ -10,12 +10,12 @@ from django.http import HttpRequest
 from apps.accounts.models import User
 from apps.shops import services
 from apps.shops.models import DeliveryZone, Membership, Shop
-from flowercrm.admin import ShopScopedAdmin
+from flowercrm.admin import ShopScopedAdmin, ShopScopedInline
 from flowercrm.errors import DomainError
 from flowercrm.phone import normalize_phone
 
 
-class DeliveryZoneInline(admin.TabularInline):  # type: ignore[type-arg]
+class DeliveryZoneInline(ShopScopedInline):
     model = DeliveryZone
     extra = 0
 
@@ -87,7 +87,11 @@ class MembershipAdmin(ShopScopedAdmin):
                     role=form.cleaned_data["role"],
                     password=form.cleaned_data.get("password") or None,
                 )
-                obj.pk = result.membership.pk
+                # The admin logs and links the object it was given: make it the saved row.
+                saved = result.membership
+                obj.pk, obj.user, obj.is_active = saved.pk, saved.user, saved.is_active
+                obj.created_at, obj.updated_at = saved.created_at, saved.updated_at
+                obj._state.adding = False
                 if result.existing_user:
                     messages.info(request, "Пользователь с этим телефоном уже был: добавлена только роль.")
                 return

@@ -9,6 +9,22 @@ from apps.shops.models import Membership, Shop
 from flowercrm.roles import BACK_OFFICE_ROLES
 
 
+def shop_name_taken(*, name: str, exclude_id: int | None = None) -> bool:
+    """Whether another shop already has this name, case-insensitively in any alphabet.
+
+    Compared in Python: SQLite's ``lower()``/``iexact`` fold ASCII only ("ромашка" would pass
+    as new next to "Ромашка"); PostgreSQL's unique index on ``Lower(name)`` backs this up."""
+    wanted = name.strip().casefold()
+    names = Shop.objects.all() if exclude_id is None else Shop.objects.exclude(pk=exclude_id)
+    return any(existing.casefold() == wanted for existing in names.values_list("name", flat=True))
+
+
+def shop_find_by_name(*, name: str) -> Shop | None:
+    """The shop with this name, case-insensitively in any alphabet."""
+    wanted = name.strip().casefold()
+    return next((s for s in Shop.objects.order_by("id") if s.name.casefold() == wanted), None)
+
+
 def staff_list(*, shop: Shop) -> QuerySet[Membership]:
     return Membership.objects.filter(shop=shop).select_related("user")
 

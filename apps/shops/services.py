@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.accounts.services import user_get_or_create, user_sync_staff
+from apps.accounts.services import user_get_or_create, user_rename, user_sync_staff
 from apps.shops.models import DeliveryZone, Membership, Shop
+from apps.shops.selectors import shop_name_taken
 from flowercrm.errors import Conflict, Invalid
 from flowercrm.roles import Role
 
@@ -41,7 +42,7 @@ def shop_create(
     name = name.strip()
     if not name:
         raise Invalid({"name": ["Укажите название магазина."]})
-    if Shop.objects.filter(name__iexact=name).exists():
+    if shop_name_taken(name=name):
         raise Conflict(f"Магазин «{name}» уже существует.")
     shop = Shop(name=name, currency=currency)
     shop.full_clean()
@@ -63,17 +64,38 @@ def staff_add(*, shop: Shop, phone: str, name: str, role: str, password: str | N
     return StaffResult(membership=membership, existing_user=not created)
 
 
+def _lock_active_admins(*, shop_id: int) -> list[Membership]:
+    """The shop's active admin memberships, row-locked in id order, so that two demotions
+    cannot both see "another admin remains"."""
+    return list(
+        Membership.objects.select_for_update().filter(shop_id=shop_id, role=Role.ADMIN, is_active=True).order_by("id")
+    )
+
+
+@transaction.atomic
+def staff_update(
+    *,
+    membership: Membership,
+    actor: User,
+    name: str | None = None,
+    role: str | None = None,
+    is_active: bool | None = None,
+) -> Membership:
+    """Change a member's name, role or access, all or nothing. A user's name is changed only
+    by that user (they may work in other shops too); the role rules are ``membership_update``'s."""
+    if name is not None:
+        if membership.user_id != actor.pk:
+            raise Invalid({"name": ["Имя меняет только сам пользователь."]})
+        user_rename(user=membership.user, name=name)
+    return membership_update(membership=membership, actor=actor, role=role, is_active=is_active)
+
+
 @transaction.atomic
 def membership_update(
     *, membership: Membership, actor: User, role: str | None = None, is_active: bool | None = None
 ) -> Membership:
     """Change a member's role or access. The last active admin of a shop stays an active admin."""
-    # Lock the shop's admin memberships (in id order) so two demotions cannot both pass the check.
-    admins = list(
-        Membership.objects.select_for_update()
-        .filter(shop_id=membership.shop_id, role=Role.ADMIN, is_active=True)
-        .order_by("id")
-    )
+    admins = _lock_active_admins(shop_id=membership.shop_id)
     membership.refresh_from_db()
     new_role = role if role is not None else membership.role
     new_active = is_active if is_active is not None else membership.is_active
@@ -106,7 +128,7 @@ def shop_update(*, shop: Shop, data: dict[str, Any]) -> Shop:
     for field in SETTINGS_FIELDS:
         if field in data:
             setattr(shop, field, data[field])
-    if "name" in data and Shop.objects.filter(name__iexact=shop.name).exclude(pk=shop.pk).exists():
+    if "name" in data and shop_name_taken(name=shop.name, exclude_id=shop.pk):
         raise Invalid({"name": ["Магазин с таким названием уже есть."]})
     shop.full_clean()
     shop.save()
@@ -117,20 +139,28 @@ def shop_update(*, shop: Shop, data: dict[str, Any]) -> Shop:
 
 def _replace_zones(*, shop: Shop, zones: list[dict[str, Any]]) -> None:
     existing = {z.id: z for z in DeliveryZone.objects.filter(shop=shop)}
-    keep: set[int] = set()
     names = [z["name"].strip().casefold() for z in zones]
     if len(names) != len(set(names)):
         raise Invalid({"delivery_zones": ["Названия зон должны различаться."]})
-    for index, zone in enumerate(zones):
-        zone_id = zone.get("id")
-        if zone_id is not None:
-            if zone_id not in existing:
-                raise Invalid({"delivery_zones": {index: {"id": ["Зона не найдена."]}}})
-            row = existing[zone_id]
-            row.name, row.fee = zone["name"].strip(), zone["fee"]
-            row.save()
-            keep.add(zone_id)
-    DeliveryZone.objects.filter(shop=shop).exclude(id__in=keep).delete()
+    ids = [z["id"] for z in zones if z.get("id") is not None]
+    if len(ids) != len(set(ids)):
+        raise Invalid({"delivery_zones": ["Одна зона указана дважды."]})
+    unknown = [zone.get("id") is not None and zone["id"] not in existing for zone in zones]
+    if any(unknown):
+        # Errors nested like the payload: one entry per zone.
+        raise Invalid({"delivery_zones": [{"id": ["Зона не найдена."]} if bad else {} for bad in unknown]})
+    # Removed zones go first, so a kept or new zone may take a removed one's name.
+    DeliveryZone.objects.filter(shop=shop).exclude(id__in=ids).delete()
+    kept = [(existing[z["id"]], z) for z in zones if z.get("id") is not None]
+    # Renamed zones first take a placeholder name (a word joiner and the id, which nobody
+    # types), so two zones may swap names without tripping the unique (shop, name).
+    for row, zone in kept:
+        if row.name != zone["name"].strip():
+            row.name = f"\u2060{row.id}"
+            row.save(update_fields=["name", "updated_at"])
+    for row, zone in kept:
+        row.name, row.fee = zone["name"].strip(), zone["fee"]
+        row.save()
     for zone in zones:
         if zone.get("id") is None:
             DeliveryZone.objects.create(shop=shop, name=zone["name"].strip(), fee=zone["fee"])

@@ -28,6 +28,14 @@ class DeliveryZoneSerializer(serializers.ModelSerializer[DeliveryZone]):
         model = DeliveryZone
         fields = ["id", "name", "fee"]
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A PATCH of the shop is partial, and DRF passes that on to nested fields; a zone is
+        # always sent whole.
+        missing = {f: ["Обязательное поле."] for f in ("name", "fee") if f not in attrs}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
 
 class ShopSettingsSerializer(serializers.ModelSerializer[Shop]):
     """The shop with its settings (admin writes, manager reads)."""
@@ -84,8 +92,10 @@ class StaffSerializer(serializers.Serializer[Membership]):
 
 
 class StaffCreateSerializer(serializers.Serializer[Any]):
+    """``name`` and ``password`` are used only for a new user: an existing user keeps theirs."""
+
     phone = PhoneField()
-    name = serializers.CharField(max_length=150, allow_blank=True, default="")
+    name = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
     password = serializers.CharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
 

@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.services import user_rename
 from apps.shops import selectors, services
 from apps.shops.api.serializers import (
     ShopPublicSerializer,
@@ -23,7 +22,6 @@ from apps.shops.filters import StaffFilter
 from apps.shops.models import Membership
 from flowercrm import roles
 from flowercrm.auth import require_shop_auth
-from flowercrm.errors import Invalid
 from flowercrm.viewsets import ShopViewSet
 
 
@@ -85,14 +83,10 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
         data = StaffUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        if "name" in values:
-            # A user's name is changed only by that user (they may work in other shops too).
-            if membership.user_id != request.user.pk:
-                raise Invalid({"name": ["Имя меняет только сам пользователь."]})
-            user_rename(user=membership.user, name=values["name"])
-        membership = services.membership_update(
+        membership = services.staff_update(
             membership=membership,
             actor=request.user,  # type: ignore[arg-type]
+            name=values.get("name"),
             role=values.get("role"),
             is_active=values.get("is_active"),
         )

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.shops.models import Membership, Shop
+from apps.shops.models import Membership
+from apps.shops.selectors import shop_find_by_name
 from apps.shops.services import shop_create, staff_add
 from flowercrm.roles import Role
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION and not options["force"]:
             raise CommandError("seed_demo creates known passwords; refused in production (use --force).")
-        shop = Shop.objects.filter(name=DEMO_SHOP).first()
+        shop = shop_find_by_name(name=DEMO_SHOP)
         admin_phone, admin_name, _ = DEMO_STAFF[0]
         if shop is None:
             shop, _staff = shop_create(

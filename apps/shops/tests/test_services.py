@@ -1,0 +1,132 @@
+"""Shop, staff and settings services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.accounts.models import User
+from apps.accounts.tests.factories import PASSWORD, UserFactory
+from apps.shops import selectors, services
+from apps.shops.models import DeliveryZone, Membership, Shop
+from apps.shops.tests.factories import MembershipFactory, ShopFactory
+from flowercrm.errors import Conflict, Invalid
+from flowercrm.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_shop_create() -> None:
+    shop, staff = services.shop_create(name=" Лилия ", admin_phone="87015550001", admin_password=PASSWORD)
+    assert shop.name == "Лилия"
+    assert (staff.membership.role, staff.existing_user, staff.membership.user.is_staff) == (Role.ADMIN, False, True)
+
+
+@pytest.mark.parametrize("name", ["лилия", "ЛИЛИЯ", "Лилия"])
+def test_shop_create_refuses_a_taken_name_in_any_case(name: str) -> None:
+    ShopFactory(name="Лилия")
+    with pytest.raises(Conflict):
+        services.shop_create(name=name, admin_phone="87015550001", admin_password=PASSWORD)
+    assert (Shop.objects.count(), User.objects.count()) == (1, 0)
+
+
+def test_shop_create_refuses_a_blank_name() -> None:
+    with pytest.raises(Invalid):
+        services.shop_create(name="  ", admin_phone="87015550001")
+    assert not Shop.objects.exists()
+
+
+def test_shop_name_taken() -> None:
+    shop = ShopFactory(name="Ёлка Flowers")
+    assert selectors.shop_name_taken(name="ёлка flowers")
+    assert selectors.shop_name_taken(name=" ЁЛКА FLOWERS ")
+    assert not selectors.shop_name_taken(name="ёлка flowers", exclude_id=shop.id)
+    assert not selectors.shop_name_taken(name="Елка Flowers")
+
+
+def test_staff_add_refuses_a_second_membership_in_the_same_shop() -> None:
+    shop = ShopFactory()
+    services.staff_add(shop=shop, phone="87015550001", name="Дана", role=Role.FLORIST)
+    with pytest.raises(Conflict):
+        services.staff_add(shop=shop, phone="+77015550001", name="Дана", role=Role.ADMIN)
+    assert Membership.objects.get().role == Role.FLORIST
+
+
+def test_staff_add_existing_user_in_another_shop() -> None:
+    user = UserFactory(phone="+77015550001", name="Дана")
+    result = services.staff_add(
+        shop=ShopFactory(), phone="8 701 555 00 01", name="X", role=Role.COURIER, password="p-1234567x"
+    )
+    assert result.existing_user
+    assert result.membership.user == user
+    user.refresh_from_db()
+    assert user.name == "Дана" and user.check_password(PASSWORD)
+
+
+def test_membership_update_keeps_one_active_admin() -> None:
+    admin = MembershipFactory(role=Role.ADMIN)
+    with pytest.raises(Conflict):
+        services.membership_update(membership=admin, actor=admin.user, role=Role.MANAGER)
+    with pytest.raises(Conflict):
+        services.membership_update(membership=admin, actor=admin.user, is_active=False)
+    second = MembershipFactory(role=Role.ADMIN, shop=admin.shop)
+    services.membership_update(membership=admin, actor=second.user, is_active=False)
+    with pytest.raises(Conflict):
+        services.membership_update(membership=second, actor=second.user, role=Role.FLORIST)
+    # An admin in another shop does not count.
+    MembershipFactory(role=Role.ADMIN, user=second.user)
+    with pytest.raises(Conflict):
+        services.membership_update(membership=second, actor=second.user, role=Role.FLORIST)
+
+
+def test_membership_update_reads_the_current_row_not_a_stale_instance() -> None:
+    admin = MembershipFactory(role=Role.ADMIN)
+    stale = Membership.objects.get(pk=admin.pk)
+    other = MembershipFactory(role=Role.ADMIN, shop=admin.shop)
+    services.membership_update(membership=other, actor=other.user, role=Role.MANAGER)
+    with pytest.raises(Conflict):
+        services.membership_update(membership=stale, actor=admin.user, role=Role.MANAGER)
+
+
+def test_staff_update_is_all_or_nothing() -> None:
+    admin = MembershipFactory(role=Role.ADMIN, user=UserFactory(name="Алия"))
+    with pytest.raises(Conflict):
+        services.staff_update(membership=admin, actor=admin.user, name="Другое", role=Role.MANAGER)
+    assert User.objects.get(pk=admin.user_id).name == "Алия"
+    florist = MembershipFactory(role=Role.FLORIST, shop=admin.shop)
+    with pytest.raises(Invalid):
+        services.staff_update(membership=florist, actor=admin.user, name="Другое", role=Role.COURIER)
+    florist.refresh_from_db()
+    assert florist.role == Role.FLORIST
+    services.staff_update(membership=admin, actor=admin.user, name=" Алия Б. ")
+    assert User.objects.get(pk=admin.user_id).name == "Алия Б."
+
+
+def test_shop_update_replaces_zones() -> None:
+    shop = ShopFactory()
+    keep = DeliveryZone.objects.create(shop=shop, name="Центр", fee=Decimal(1))
+    drop = DeliveryZone.objects.create(shop=shop, name="Север", fee=Decimal(2))
+    services.shop_update(
+        shop=shop,
+        data={
+            "delivery_zones": [{"id": keep.id, "name": "Север", "fee": Decimal(5)}, {"name": "Юг", "fee": Decimal(3)}]
+        },
+    )
+    assert not DeliveryZone.objects.filter(pk=drop.id).exists()
+    assert sorted(DeliveryZone.objects.filter(shop=shop).values_list("name", "fee")) == [
+        ("Север", Decimal("5.00")),
+        ("Юг", Decimal("3.00")),
+    ]
+    assert DeliveryZone.objects.get(name="Север").id == keep.id
+
+
+def test_shop_update_validates_the_model() -> None:
+    shop = ShopFactory()
+    with pytest.raises(ValidationError):
+        services.shop_update(shop=shop, data={"time_zone": "Nowhere/City"})
+    with pytest.raises(ValidationError):
+        services.shop_update(shop=shop, data={"markups": {"default": {"minimum": 1}}})
+    shop.refresh_from_db()
+    assert shop.time_zone == "Asia/Almaty"
