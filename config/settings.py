@@ -307,6 +307,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "apps.orders.models.PaymentMethod",
         "IssueTypeEnum": "apps.orders.models.IssueType",
         "OrderEventTypeEnum": "apps.orders.models.EventType",
+        "PhotoKindEnum": "apps.orders.models.PhotoKind",
         "SourceEnum": "apps.customers.models.Source",
         "TaskStatusEnum": "apps.production.models.TaskStatus",
         "TaskPriorityEnum": "apps.production.models.TaskPriority",

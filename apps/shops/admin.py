@@ -102,21 +102,8 @@ class MembershipAdmin(ShopScopedAdmin):
                 is_active=form.cleaned_data["is_active"],
             )
         except DomainError as exc:
-            messages.error(request, exc.detail)
-            raise _Abort from exc
-
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except _Abort:
-            from django.http import HttpResponseRedirect
-
-            return HttpResponseRedirect(request.get_full_path())
+            self.refuse(request, exc)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # People are deactivated, not deleted: the event log keeps who did what.
         return bool(request.user.is_superuser)
-
-
-class _Abort(Exception):
-    pass

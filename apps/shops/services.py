@@ -12,6 +12,7 @@ from apps.accounts.models import User
 from apps.accounts.services import user_get_or_create, user_rename, user_sync_staff
 from apps.shops.models import DeliveryZone, Membership, Shop
 from apps.shops.selectors import shop_name_taken
+from flowercrm import events
 from flowercrm.errors import Conflict, Invalid
 from flowercrm.roles import Role
 
@@ -112,6 +113,7 @@ def membership_update(
     if changed:
         membership.save(update_fields=[*changed, "updated_at"])
         user_sync_staff(user=membership.user)
+        events.force_close(user_id=membership.user_id, shop_id=membership.shop_id)  # sockets re-authorise
     return membership
 
 
