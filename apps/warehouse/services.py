@@ -8,22 +8,25 @@ constraints (``quantity >= 0``, ``reserved >= 0``) stand behind the checks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import ProtectedError
 
 from apps.shops.models import Shop
+from apps.warehouse.events import publish_stock_low
 from apps.warehouse.models import MovementKind, StockItem, StockMovement, WriteOffReason
-from flowercrm.errors import InsufficientStock, Invalid
+from apps.warehouse.selectors import is_low_stock
+from flowercrm.errors import InsufficientStock, Invalid, Protected
 from flowercrm.serializers import QUANTITY_MAX
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
 
 CENT = Decimal("0.01")
+REASON_MAX_LENGTH = 200  # StockMovement.reason
 ITEM_FIELDS = ("name", "category", "height_cm", "unit", "retail_price", "min_quantity", "is_active")
 
 
@@ -33,7 +36,18 @@ def _lock(shop: Shop, item_ids: list[int]) -> dict[int, StockItem]:
     unknown = sorted(set(item_ids) - set(found))
     if unknown:
         raise Invalid({"stock_item_id": [f"Складские позиции не найдены: {', '.join(map(str, unknown))}."]})
+    for item in found.values():
+        item.was_low = is_low_stock(item)  # type: ignore[attr-defined]  (stock_low fires on the crossing)
     return found
+
+
+def _stock_changed(items: Iterable[StockItem]) -> None:
+    """Called by every service below with the locked, already changed items, inside its
+    transaction: ``stock_low`` is published (after commit) for each item that has just become
+    low (``apps.warehouse.selectors.is_low_stock``), not again while it stays low."""
+    for item in items:
+        if is_low_stock(item) and not getattr(item, "was_low", False):
+            publish_stock_low(shop_id=item.shop_id, item_id=item.pk)
 
 
 def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
@@ -89,6 +103,24 @@ def stock_item_update(*, item: StockItem, data: Mapping[str, Any]) -> StockItem:
     return item
 
 
+@transaction.atomic
+def stock_item_delete(*, item: StockItem) -> None:
+    """Delete an item that nothing refers to. An item with ledger movements, reservations,
+    recipe, supply or order lines is ``Protected`` (409) and stays; retire it with
+    ``is_active=False`` instead, so the ledger keeps its history."""
+    item = StockItem.objects.select_for_update().get(pk=item.pk)
+    if item.reserved > 0:
+        raise Protected("Позиция зарезервирована заказами; снимите её с продажи (is_active=false).")
+    if StockMovement.objects.filter(item=item).exists():
+        raise Protected("По позиции есть движения склада; снимите её с продажи (is_active=false).")
+    try:
+        item.delete()  # Django's collector refuses PROTECT references before deleting anything
+    except ProtectedError:
+        raise Protected(
+            "Позиция используется (рецепты, поставки или заказы); снимите её с продажи (is_active=false)."
+        ) from None
+
+
 def _ensure_unique(item: StockItem) -> None:
     from apps.warehouse.models import stock_match_key
 
@@ -118,7 +150,9 @@ def stock_receive(
     )
     locked.quantity += quantity
     locked.save(update_fields=["quantity", "unit_cost", "updated_at"])
-    return _movement(locked, kind=MovementKind.RECEIPT, delta=quantity, actor=actor, note=note, **links)
+    movement = _movement(locked, kind=MovementKind.RECEIPT, delta=quantity, actor=actor, note=note, **links)
+    _stock_changed([locked])
+    return movement
 
 
 @transaction.atomic
@@ -143,6 +177,7 @@ def stock_consume(
         item.quantity -= needed
         item.save(update_fields=["quantity", "updated_at"])
         movements.append(_movement(item, kind=MovementKind.CONSUMPTION, delta=-needed, actor=actor, note=note, **links))
+    _stock_changed(items.values())
     return movements
 
 
@@ -164,7 +199,9 @@ def stock_write_off(
         )
     locked.quantity -= quantity
     locked.save(update_fields=["quantity", "updated_at"])
-    return _movement(locked, kind=MovementKind.WRITE_OFF, delta=-quantity, actor=actor, reason=reason, note=note)
+    movement = _movement(locked, kind=MovementKind.WRITE_OFF, delta=-quantity, actor=actor, reason=reason, note=note)
+    _stock_changed([locked])
+    return movement
 
 
 @transaction.atomic
@@ -172,15 +209,20 @@ def stock_adjust(*, item: StockItem, counted_quantity: int, reason: str, actor: 
     """A stocktake: set on-hand to what was counted with an ``adjustment`` movement (none
     when the count matches). The unit cost does not change."""
     _check_quantity(counted_quantity, allow_zero=True)
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise Invalid({"reason": ["Укажите причину корректировки."]})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise Invalid({"reason": [f"Не длиннее {REASON_MAX_LENGTH} символов."]})
     locked = _lock(item.shop, [item.id])[item.id]
     delta = counted_quantity - locked.quantity
     if delta == 0:
         return None
     locked.quantity = counted_quantity
     locked.save(update_fields=["quantity", "updated_at"])
-    return _movement(locked, kind=MovementKind.ADJUSTMENT, delta=delta, actor=actor, reason=reason.strip())
+    movement = _movement(locked, kind=MovementKind.ADJUSTMENT, delta=delta, actor=actor, reason=reason)
+    _stock_changed([locked])
+    return movement
 
 
 @transaction.atomic
@@ -189,9 +231,11 @@ def stock_reserve(*, shop: Shop, lines: Mapping[int, int]) -> None:
     negative (florists take holiday pre-orders before the supply arrives)."""
     for quantity in lines.values():
         _check_quantity(quantity)
-    _lock(shop, list(lines))
+    items = _lock(shop, list(lines))
     for item_id, quantity in sorted(lines.items()):
-        StockItem.objects.filter(pk=item_id).update(reserved=F("reserved") + quantity)
+        items[item_id].reserved += quantity
+        items[item_id].save(update_fields=["reserved", "updated_at"])
+    _stock_changed(items.values())
 
 
 @transaction.atomic
@@ -200,7 +244,10 @@ def stock_release(*, shop: Shop, lines: Mapping[int, int]) -> None:
     for quantity in lines.values():
         _check_quantity(quantity)
     items = _lock(shop, list(lines))
+    short = [item_id for item_id, quantity in sorted(lines.items()) if items[item_id].reserved < quantity]
+    if short:
+        raise Invalid({"stock_item_id": [f"Резерв позиции {item_id} меньше возвращаемого." for item_id in short]})
     for item_id, quantity in sorted(lines.items()):
-        if items[item_id].reserved < quantity:
-            raise Invalid({"stock_item_id": [f"Резерв позиции {item_id} меньше возвращаемого."]})
-        StockItem.objects.filter(pk=item_id).update(reserved=F("reserved") - quantity)
+        items[item_id].reserved -= quantity
+        items[item_id].save(update_fields=["reserved", "updated_at"])
+    _stock_changed(items.values())

@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from apps.warehouse.api import views
+from flowercrm.routers import OptionalSlashRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+router = OptionalSlashRouter()
+router.register("warehouse/items", views.StockItemViewSet, basename="warehouse-items")
+router.register("warehouse/movements", views.StockMovementViewSet, basename="warehouse-movements")
+
+urlpatterns = router.urls
