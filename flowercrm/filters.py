@@ -130,7 +130,15 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
 
 
-class LocalDateFromFilter(django_filters.DateFilter):
+class IsoDateFilter(django_filters.DateFilter):
+    """A ``YYYY-MM-DD`` date (the contract's only format; not the locale's ``10.03.2026``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        super().__init__(*args, **kwargs)
+
+
+class LocalDateFromFilter(IsoDateFilter):
     """``<field>_from=YYYY-MM-DD`` on a timestamp: from the start of that day in the shop's zone."""
 
     def filter(self, qs: QuerySet[Any], value: dt.date | None) -> QuerySet[Any]:
@@ -139,7 +147,7 @@ class LocalDateFromFilter(django_filters.DateFilter):
         return qs.filter(**{f"{self.field_name}__gte": _local_midnight(value)})
 
 
-class LocalDateToFilter(django_filters.DateFilter):
+class LocalDateToFilter(IsoDateFilter):
     """``<field>_to=YYYY-MM-DD`` on a timestamp: to the end of that day in the shop's zone (inclusive)."""
 
     def filter(self, qs: QuerySet[Any], value: dt.date | None) -> QuerySet[Any]:

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from apps.orders.models import DeliveryMethod, Order, OrderStatus, PaymentStatus
-from flowercrm.filters import CommaListFilter, LocalDateFromFilter, LocalDateToFilter
+from flowercrm.filters import CommaListFilter, IsoDateFilter, LocalDateFromFilter, LocalDateToFilter
 
 
 class PersonFilter(django_filters.CharFilter):
@@ -29,8 +29,8 @@ class OrderFilter(django_filters.FilterSet):
     status = CommaListFilter(field_name="status", choices=OrderStatus.choices)
     delivery_method = CommaListFilter(field_name="delivery_method", choices=DeliveryMethod.choices)
     payment_status = CommaListFilter(field_name="payment_status", choices=PaymentStatus.choices)
-    delivery_date_from = django_filters.DateFilter(field_name="delivery_date", lookup_expr="gte")
-    delivery_date_to = django_filters.DateFilter(field_name="delivery_date", lookup_expr="lte")
+    delivery_date_from = IsoDateFilter(field_name="delivery_date", lookup_expr="gte")
+    delivery_date_to = IsoDateFilter(field_name="delivery_date", lookup_expr="lte")
     created_from = LocalDateFromFilter(field_name="created_at")
     created_to = LocalDateToFilter(field_name="created_at")
     florist = PersonFilter(field_name="florist")

@@ -365,3 +365,8 @@ def test_list_and_detail_query_counts_do_not_grow(
         assert client.get(f"/api/orders/{orders[0].id}/").status_code == 200
     with django_assert_max_num_queries(8):
         assert api_as(courier).get("/api/orders/").json()["total"] == rows
+
+
+def test_dates_in_filters_are_iso_only(office, api_as) -> None:
+    assert api_as(office).get("/api/orders/?delivery_date_from=2026-03-10").status_code == 200
+    assert_error(api_as(office).get("/api/orders/?delivery_date_from=10.03.2026"), 400, "invalid")
