@@ -17,7 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 RAILWAY_ENVIRONMENT = env.str("RAILWAY_ENVIRONMENT", default="development")
 PRODUCTION = RAILWAY_ENVIRONMENT == "production"
