@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from flowercrm.models import SearchableModel, ShopOwnedModel, TimeStampedModel
+from flowercrm.money import quantize_money
 
 
 class ProductCategory(models.TextChoices):
@@ -15,6 +17,8 @@ class ProductCategory(models.TextChoices):
     POTTED = "potted", "Горшечное растение"
     OTHER = "other", "Другое"
 
+
+PERCENT_STEP = Decimal("0.1")
 
 PRODUCT_CATEGORY_EN = {"bouquet": "Bouquet", "composition": "Composition", "potted": "Potted plant", "other": "Other"}
 
@@ -32,6 +36,11 @@ class Product(SearchableModel, ShopOwnedModel):
     is_active = models.BooleanField(default=True)
 
     search_fields = ("name", "sku")
+
+    # Σ component quantity × current unit cost, annotated by ``apps.catalog.selectors``
+    # (read products through the selectors; a bare instance has none). Read it as ``cost``:
+    # SQLite sums decimals as floats, so the raw value may carry float noise.
+    recipe_cost: Decimal
 
     class Meta:
         ordering = ["name", "id"]
@@ -51,9 +60,32 @@ class Product(SearchableModel, ShopOwnedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # The CHECK constraint holds it in the database; this names the field for forms and the API.
+        if self.sale_price is not None and self.price is not None and not 0 <= self.sale_price < self.price:
+            raise ValidationError({"sale_price": "Цена со скидкой должна быть не меньше 0 и меньше цены."})
+
     @property
     def effective_price(self) -> Decimal:
         return self.sale_price if self.sale_price is not None else self.price
+
+    @property
+    def cost(self) -> Decimal:
+        """What the recipe costs at current unit costs, to the cent (half-up)."""
+        return quantize_money(self.recipe_cost)
+
+    @property
+    def margin(self) -> Decimal:
+        """Effective price − cost (negative when the bouquet sells below its cost)."""
+        return self.effective_price - self.cost
+
+    @property
+    def margin_percent(self) -> Decimal | None:
+        """Margin ÷ effective price × 100, half-up to 0.1; ``None`` at an effective price of 0."""
+        price = self.effective_price
+        if not price:
+            return None
+        return (self.margin * 100 / price).quantize(PERCENT_STEP, rounding=ROUND_HALF_UP)
 
 
 class ProductComponent(TimeStampedModel):
@@ -75,3 +107,8 @@ class ProductComponent(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.stock_item} × {self.quantity}"
+
+    @property
+    def line_cost(self) -> Decimal:
+        """Quantity × the stock item's current unit cost (exact: an integer times cents)."""
+        return self.quantity * self.stock_item.unit_cost

@@ -1,0 +1,134 @@
+"""Products in the Django admin. Saving goes through ``apps.catalog.services`` (the same rules
+as the API); cost and margin are read-only, computed by the selectors."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from apps.catalog import selectors, services
+from apps.catalog.models import Product, ProductComponent
+from apps.warehouse.models import StockItem
+from flowercrm.admin import ShopScopedAdmin, ShopScopedInline
+from flowercrm.errors import DomainError
+from flowercrm.search import fold
+
+
+class ProductComponentInline(ShopScopedInline):
+    """The recipe. Stock items offered are those of the product's shop (on a new product: of
+    the shops the user may write the catalog in); the service re-checks the shop."""
+
+    model = ProductComponent
+    extra = 1
+    fields = ["stock_item", "quantity", "unit_cost", "line_cost"]
+    readonly_fields = ["unit_cost", "line_cost"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProductComponent]:
+        return super().get_queryset(request).select_related("stock_item")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields.get("stock_item")
+        if field is not None and obj is not None:
+            field.queryset = StockItem.objects.filter(shop_id=obj.shop_id)  # type: ignore[attr-defined]
+        return formset
+
+    @admin.display(description="Цена за единицу")
+    def unit_cost(self, obj: ProductComponent) -> Decimal | str:
+        return obj.stock_item.unit_cost if obj.pk else "—"
+
+    @admin.display(description="Стоимость строки")
+    def line_cost(self, obj: ProductComponent) -> Decimal | str:
+        return obj.line_cost if obj.pk else "—"
+
+
+@admin.register(Product)
+class ProductAdmin(ShopScopedAdmin):
+    area = "catalog"
+    list_display = ["name", "category", "price", "sale_price", "cost", "margin", "margin_percent", "is_active"]
+    list_filter = ["category", "is_active"]
+    search_fields = ["name", "sku"]
+    inlines = [ProductComponentInline]
+    fields = [
+        "shop",
+        "name",
+        "description",
+        "category",
+        "price",
+        "sale_price",
+        "sku",
+        "is_active",
+        "cost",
+        "margin",
+        "margin_percent",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        return selectors.product_annotate(super().get_queryset(request))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Moving a product to another shop would leave its recipe pointing at foreign stock.
+        computed = ["cost", "margin", "margin_percent"]
+        return ["shop", *computed] if obj is not None else computed
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Product], search_term: str
+    ) -> tuple[QuerySet[Product], bool]:
+        # The folded column, so Cyrillic is case-insensitive on SQLite too.
+        term = fold(search_term)
+        return (queryset.filter(search_text__contains=term) if term else queryset), False
+
+    # A new product's form has no annotated recipe cost yet.
+    @admin.display(description="Себестоимость", ordering="recipe_cost")
+    def cost(self, obj: Product) -> Decimal | str:
+        return obj.cost if hasattr(obj, "recipe_cost") else "—"
+
+    @admin.display(description="Маржа")
+    def margin(self, obj: Product) -> Decimal | str:
+        return obj.margin if hasattr(obj, "recipe_cost") else "—"
+
+    @admin.display(description="Маржа, %")
+    def margin_percent(self, obj: Product) -> Decimal | str:
+        percent = obj.margin_percent if hasattr(obj, "recipe_cost") else None
+        return "—" if percent is None else percent
+
+    # --- saving through the services -------------------------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in services.PRODUCT_FIELDS if name in form.cleaned_data}
+        try:
+            if change:
+                services.product_update(product=obj, data=data)
+            else:
+                created = services.product_create(shop=form.cleaned_data["shop"], data=data)
+                obj.pk = created.pk
+                obj._state.adding = False
+        except DomainError as exc:
+            self.refuse(request, exc)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        for formset in formsets:
+            # Fills new/changed/deleted_objects for the history message; the service writes.
+            formset.save(commit=False)
+            if formset.model is not ProductComponent:
+                continue
+            components = [
+                {"stock_item": f.cleaned_data["stock_item"], "quantity": f.cleaned_data["quantity"]}
+                for f in formset.forms
+                if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("stock_item")
+            ]
+            try:
+                services.product_update(product=form.instance, data={"components": components})
+            except DomainError as exc:
+                self.refuse(request, exc)
+
+    def delete_model(self, request: HttpRequest, obj: Product) -> None:
+        services.product_delete(product=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        for product in queryset:
+            services.product_delete(product=product)

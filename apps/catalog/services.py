@@ -1,0 +1,323 @@
+"""Every write to the catalog, and the price calculator.
+
+A recipe is written whole: ``components`` replaces the product's recipe. Each line names a
+stock item of the product's shop (re-checked here, whatever the caller validated) at most once,
+with a quantity of 1..100000. Errors are nested like the payload
+(``{"components": [{}, {"stock_item_id": ["…"]}]}``) and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from apps.catalog.models import Product, ProductCategory, ProductComponent
+from apps.catalog.selectors import product_get, stock_items_by_id
+from apps.shops.models import MARKUP_LEVELS, Shop
+from apps.warehouse.models import StockItem
+from flowercrm.errors import Invalid, Protected
+from flowercrm.money import quantize_money, round_to_step, with_markup
+from flowercrm.serializers import MAX_ID, MONEY_MAX, QUANTITY_MAX
+
+PRODUCT_FIELDS = ("name", "description", "category", "price", "sale_price", "sku", "is_active")
+MAX_COMPONENTS = 100
+MAX_EXTRAS = 50
+DEFAULT_MARKUP_KEY = "default"
+
+
+@dataclass(frozen=True)
+class RecipeLine:
+    """A validated recipe line: a stock item of the shop and how many units go in."""
+
+    stock_item: StockItem
+    quantity: int
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def product_create(*, shop: Shop, data: Mapping[str, Any]) -> Product:
+    """A new product of ``shop`` with its recipe (``components``, may be empty).
+
+    Guarantees: price >= 0; a sale price, when set, is >= 0 and below the price; the SKU (when
+    given) is unique in the shop; every component is a stock item of ``shop``, named once.
+    Returns the product as the selectors give it (recipe cost annotated, recipe prefetched).
+    """
+    lines = resolve_components(shop=shop, components=data.get("components") or [])
+    product = Product(shop=shop)
+    _apply_fields(product, data)
+    product.save()
+    ProductComponent.objects.bulk_create(
+        ProductComponent(product=product, stock_item=line.stock_item, quantity=line.quantity) for line in lines
+    )
+    return product_get(shop=shop, product_id=product.pk)
+
+
+@transaction.atomic
+def product_update(*, product: Product, data: Mapping[str, Any]) -> Product:
+    """Change the fields present in ``data``; ``components`` (when present) replaces the
+    recipe: lines for stock items already in it keep their row (quantity updated), the others
+    are added, the missing ones removed. Same guarantees as :func:`product_create`; the sale
+    price is checked against the resulting price."""
+    product = Product.objects.select_for_update().select_related("shop").get(pk=product.pk)
+    lines = resolve_components(shop=product.shop, components=data["components"]) if "components" in data else None
+    _apply_fields(product, data)
+    product.save()
+    if lines is not None:
+        _replace_recipe(product=product, lines=lines)
+    return product_get(shop=product.shop, product_id=product.pk)
+
+
+@transaction.atomic
+def product_delete(*, product: Product) -> None:
+    """Delete a product and its recipe.
+
+    Nothing references products yet, so this is a plain delete. Order lines will reference
+    products with ``PROTECT``: deleting a product that was ever ordered then raises
+    ``Protected`` (409 ``protected``) and changes nothing — such a product is taken off sale
+    with ``is_active = false`` instead, so old orders keep their lines.
+    """
+    try:
+        with transaction.atomic():
+            product.delete()
+    except ProtectedError:
+        raise Protected("Товар есть в заказах и не может быть удалён; снимите его с продажи.") from None
+
+
+def _apply_fields(product: Product, data: Mapping[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    for name in PRODUCT_FIELDS:
+        if name in data:
+            value = data[name]
+            if name in ("name", "sku", "description") and isinstance(value, str):
+                value = value.strip()
+            setattr(product, name, value)
+    if not product.name:
+        errors["name"] = ["Укажите название."]
+    if product.price is None:
+        errors["price"] = ["Укажите цену."]
+    elif not Decimal(0) <= product.price <= MONEY_MAX:
+        errors["price"] = [f"Цена от 0 до {MONEY_MAX}."]
+    if errors:
+        raise Invalid(errors)
+    try:
+        # Field limits and ``Product.clean`` (the sale price is below the price).
+        product.full_clean(exclude=["shop", "search_text"], validate_constraints=False)
+    except DjangoValidationError as exc:
+        raise Invalid(exc.message_dict) from None
+    if product.sku and Product.objects.filter(shop_id=product.shop_id, sku=product.sku).exclude(pk=product.pk).exists():
+        raise Invalid({"sku": ["Товар с таким артикулом уже есть."]})
+
+
+def _replace_recipe(*, product: Product, lines: Sequence[RecipeLine]) -> None:
+    existing = {c.stock_item_id: c for c in ProductComponent.objects.filter(product=product)}
+    wanted = {line.stock_item.id: line for line in lines}
+    ProductComponent.objects.filter(product=product).exclude(stock_item_id__in=list(wanted)).delete()
+    changed = []
+    now = timezone.now()  # bulk_update skips auto_now
+    for item_id, line in wanted.items():
+        row = existing.get(item_id)
+        if row is not None and row.quantity != line.quantity:
+            row.quantity, row.updated_at = line.quantity, now
+            changed.append(row)
+    if changed:
+        ProductComponent.objects.bulk_update(changed, ["quantity", "updated_at"])
+    ProductComponent.objects.bulk_create(
+        ProductComponent(product=product, stock_item=line.stock_item, quantity=line.quantity)
+        for item_id, line in wanted.items()
+        if item_id not in existing
+    )
+
+
+def _quantity(value: Any) -> int | None:
+    """``value`` when it is a quantity of 1..100000, else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= QUANTITY_MAX:
+        return value
+    return None
+
+
+def resolve_components(*, shop: Shop, components: Sequence[Mapping[str, Any]]) -> list[RecipeLine]:
+    """Check recipe lines ``[{"stock_item_id": int | "stock_item": StockItem, "quantity"}]``
+    against ``shop`` and return them resolved. Raises ``Invalid`` with per-line errors:
+    an unknown or another shop's stock item, a stock item named twice, a quantity outside
+    1..100000. One query for all the ids."""
+    if len(components) > MAX_COMPONENTS:
+        raise Invalid({"components": [f"Не больше {MAX_COMPONENTS} позиций в рецепте."]})
+    ids = []
+    for line in components:
+        item = line.get("stock_item")
+        raw = item.id if isinstance(item, StockItem) else line.get("stock_item_id")
+        ids.append(raw if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= MAX_ID else None)
+    found = stock_items_by_id(shop=shop, ids=[i for i in ids if i is not None])
+    errors: list[dict[str, list[str]]] = []
+    seen: dict[int, int] = {}
+    lines = []
+    for index, (line, item_id) in enumerate(zip(components, ids, strict=True)):
+        line_errors: dict[str, list[str]] = {}
+        item = found.get(item_id) if item_id is not None else None
+        if item is None and "stock_item" not in line and "stock_item_id" not in line:
+            line_errors["stock_item_id"] = ["Укажите складскую позицию."]
+        elif item is None:
+            line_errors["stock_item_id"] = [f"Складская позиция с id={line.get('stock_item_id', item_id)} не найдена."]
+        elif item.id in seen:
+            line_errors["stock_item_id"] = [f"Эта позиция уже есть в рецепте (строка {seen[item.id] + 1})."]
+        else:
+            seen[item.id] = index
+        quantity = _quantity(line.get("quantity"))
+        if quantity is None:
+            line_errors["quantity"] = [f"Количество от 1 до {QUANTITY_MAX}."]
+        errors.append(line_errors)
+        if not line_errors and item is not None and quantity is not None:
+            lines.append(RecipeLine(stock_item=item, quantity=quantity))
+    if any(errors):
+        raise Invalid({"components": errors})
+    return lines
+
+
+# --- the calculator ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """A priced recipe line."""
+
+    stock_item: StockItem
+    quantity: int
+    unit_cost: Decimal
+    line_cost: Decimal
+
+
+@dataclass(frozen=True)
+class ExtraLine:
+    """Something priced into a bouquet that is not kept in stock (a card, a delivery box…)."""
+
+    name: str
+    price: Decimal
+    quantity: int
+    line_cost: Decimal
+
+
+@dataclass(frozen=True)
+class Calculation:
+    """What a recipe costs the shop and what the shop's markups suggest charging for it.
+
+    ``cost`` = components + extras + labour; each suggested price = cost × (1 + markup/100)
+    rounded half-up to the shop's ``price_rounding_step``.
+    """
+
+    components: list[CostLine]
+    extras: list[ExtraLine]
+    components_cost: Decimal
+    extras_cost: Decimal
+    labour: Decimal
+    cost: Decimal
+    category: str | None
+    markups: dict[str, Decimal]
+    suggested_prices: dict[str, Decimal]
+
+
+def calculate(
+    *,
+    shop: Shop,
+    components: Sequence[Mapping[str, Any]],
+    extras: Sequence[Mapping[str, Any]] = (),
+    labour: Decimal | None = None,
+    category: str | None = None,
+) -> Calculation:
+    """Price an arbitrary recipe with the current unit costs and ``shop``'s markups for
+    ``category`` (the shop's ``default`` markups when it has none for it, or no category is
+    given). ``labour`` defaults to the shop's ``labour_cost``. Reads only."""
+    lines = resolve_components(shop=shop, components=components)
+    extra_lines = _resolve_extras(extras)
+    if labour is None:
+        labour = shop.labour_cost
+    elif not Decimal(0) <= labour <= MONEY_MAX:
+        raise Invalid({"labour": [f"Работа от 0 до {MONEY_MAX}."]})
+    if category is not None and category not in ProductCategory.values:
+        raise Invalid({"category": ["Неизвестная категория товара."]})
+    cost_lines = [
+        CostLine(
+            stock_item=line.stock_item,
+            quantity=line.quantity,
+            unit_cost=line.stock_item.unit_cost,
+            line_cost=quantize_money(line.quantity * line.stock_item.unit_cost),
+        )
+        for line in lines
+    ]
+    components_cost = sum((line.line_cost for line in cost_lines), Decimal("0.00"))
+    extras_cost = sum((line.line_cost for line in extra_lines), Decimal("0.00"))
+    cost = components_cost + extras_cost + labour
+    markups = shop.markup_for(category or DEFAULT_MARKUP_KEY)
+    step = shop.price_rounding_step
+    suggested = {level: round_to_step(with_markup(cost, markups[level]), step) for level in MARKUP_LEVELS}
+    return Calculation(
+        components=cost_lines,
+        extras=extra_lines,
+        components_cost=components_cost,
+        extras_cost=extras_cost,
+        labour=quantize_money(labour),
+        cost=cost,
+        category=category,
+        markups=markups,
+        suggested_prices=suggested,
+    )
+
+
+@transaction.atomic
+def calculation_save(*, shop: Shop, calculation: Calculation, data: Mapping[str, Any]) -> Product:
+    """Save a calculation as a product: ``data`` gives ``name``, ``category`` (else the
+    calculation's, else bouquet) and optionally ``price`` (else the recommended price).
+
+    The recipe is the calculation's components. Extras and labour are not stock items, so
+    they are not part of the recipe: they are priced into the suggested price only, and the
+    product's ``cost`` (stock components alone) will show them as margin. Errors are nested
+    under ``save_as``.
+    """
+    price = data.get("price")
+    values = {
+        "name": data.get("name", ""),
+        "description": data.get("description", ""),
+        "category": data.get("category") or calculation.category or ProductCategory.BOUQUET,
+        "price": price if price is not None else calculation.suggested_prices["recommended"],
+        "sku": data.get("sku", ""),
+        "components": [{"stock_item": line.stock_item, "quantity": line.quantity} for line in calculation.components],
+    }
+    try:
+        return product_create(shop=shop, data=values)
+    except Invalid as exc:
+        raise Invalid({"save_as": exc.extra["errors"]}) from None
+
+
+def _resolve_extras(extras: Sequence[Mapping[str, Any]]) -> list[ExtraLine]:
+    if len(extras) > MAX_EXTRAS:
+        raise Invalid({"extras": [f"Не больше {MAX_EXTRAS} дополнительных позиций."]})
+    errors: list[dict[str, list[str]]] = []
+    result = []
+    for extra in extras:
+        line_errors: dict[str, list[str]] = {}
+        name = str(extra.get("name") or "").strip()
+        raw_price = extra.get("price")
+        price = raw_price if isinstance(raw_price, Decimal) and raw_price.is_finite() else Decimal(-1)
+        quantity = _quantity(extra.get("quantity", 1))
+        if not name or len(name) > 200:
+            line_errors["name"] = ["Название от 1 до 200 символов."]
+        if not Decimal(0) <= price <= MONEY_MAX:
+            line_errors["price"] = [f"Цена от 0 до {MONEY_MAX}."]
+        if quantity is None:
+            line_errors["quantity"] = [f"Количество от 1 до {QUANTITY_MAX}."]
+        errors.append(line_errors)
+        if not line_errors and quantity is not None:
+            result.append(
+                ExtraLine(name=name, price=price, quantity=quantity, line_cost=quantize_money(price * quantity))
+            )
+    if any(errors):
+        raise Invalid({"extras": errors})
+    return result
