@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -29,6 +32,22 @@ SOURCE_EN = {
     "marketplace": "Marketplace",
     "other": "Other",
 }
+
+
+# Days in each month of a leap year: 29 February is a valid important date (it falls on
+# 28 February in other years, see ``apps.customers.selectors``).
+DAYS_IN_MONTH = {month: calendar.monthrange(2000, month)[1] for month in range(1, 13)}
+
+
+def days_in_month_q() -> models.Q:
+    """The database form of ``day <= DAYS_IN_MONTH[month]``."""
+    by_length: dict[int, list[int]] = {}
+    for month, length in DAYS_IN_MONTH.items():
+        by_length.setdefault(length, []).append(month)
+    q = models.Q()
+    for length, months in sorted(by_length.items()):
+        q |= models.Q(month__in=months, day__lte=length)
+    return q
 
 
 class Customer(SearchableModel, ShopOwnedModel):
@@ -62,7 +81,10 @@ class CustomerTag(TimeStampedModel):
 
     class Meta:
         ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(fields=["customer", "name"], name="customers_tag_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "name"], name="customers_tag_unique"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="customers_tag_name_not_blank"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -85,7 +107,8 @@ class CustomerAddress(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["customer"], condition=models.Q(is_default=True), name="customers_address_one_default"
-            )
+            ),
+            models.CheckConstraint(condition=~models.Q(address=""), name="customers_address_not_blank"),
         ]
 
     def __str__(self) -> str:
@@ -109,7 +132,13 @@ class ImportantDate(TimeStampedModel):
                 name="customers_date_day_month_range",
             ),
             models.CheckConstraint(condition=models.Q(remind_days_before__lte=60), name="customers_date_remind_range"),
+            models.CheckConstraint(condition=days_in_month_q(), name="customers_date_day_in_month"),
         ]
 
     def __str__(self) -> str:
         return f"{self.day:02d}.{self.month:02d} {self.title}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.month in DAYS_IN_MONTH and self.day and self.day > DAYS_IN_MONTH[self.month]:
+            raise ValidationError({"day": [f"В этом месяце не больше {DAYS_IN_MONTH[self.month]} дней."]})

@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from apps.customers.api import views
+from flowercrm.routers import OptionalSlashRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+router = OptionalSlashRouter()
+router.register("customers", views.CustomerViewSet, basename="customers")
+
+urlpatterns = router.urls

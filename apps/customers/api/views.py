@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.customers import selectors, services
+from apps.customers.api.serializers import (
+    CustomerCompactSerializer,
+    CustomerInputSerializer,
+    CustomerMergeSerializer,
+    CustomerOrderSerializer,
+    CustomerSerializer,
+    UpcomingDateSerializer,
+    UpcomingParamsSerializer,
+)
+from apps.customers.filters import CustomerFilter
+from apps.customers.models import Customer
+from flowercrm.roles import Role
+from flowercrm.viewsets import ShopViewSet
+
+# Named permissions of the "customers" area that only ``write`` (admin, manager) holds:
+# a florist reads buyers' names and phones and nothing else.
+FULL_READ = "full_read"
+
+
+class CustomerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ShopViewSet,
+):
+    """``/api/customers/``: admins and managers read and write everything; a florist reads
+    ``id``, ``name`` and ``phone`` of the buyers of orders they may see (other customers are
+    404 to them, the sub-resources 403); couriers have no access."""
+
+    area = "customers"
+    model = Customer
+    action_permissions = {"orders": FULL_READ, "upcoming_dates": FULL_READ, "merge": "write"}
+
+    @property
+    def is_florist(self) -> bool:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request shop
+            return False
+        return self.role == Role.FLORIST
+
+    # Florists get no search, filters or statistics ordering: those would reveal e-mails,
+    # tags and money through the answers' membership and order.
+    @property
+    def search_text_field(self) -> str | None:  # type: ignore[override]
+        return None if self.is_florist else "search_text"
+
+    @property
+    def filterset_class(self) -> type[CustomerFilter] | None:  # type: ignore[override]
+        return None if self.is_florist else CustomerFilter
+
+    @property
+    def ordering_fields(self) -> dict[str, str]:  # type: ignore[override]
+        fields = {"name": "name", "created_at": "created_at"}
+        if not self.is_florist:
+            fields |= {"orders_count": "orders_count", "total_spent": "total_spent", "last_order_at": "last_order_at"}
+        return fields
+
+    ordering = ("name",)
+
+    def get_shop_queryset(self) -> QuerySet[Customer]:
+        if self.is_florist:
+            return selectors.customer_list_for_florist(shop=self.shop)
+        if self.action in ("list", "retrieve"):
+            return selectors.customer_list(shop=self.shop)
+        # Writes and sub-resources only need the row (services re-read it under a lock).
+        return selectors.customer_scope(shop=self.shop)
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Search, filters and ordering belong to the list; they never hide a detail.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
+        if not self.is_florist:
+            return CustomerSerializer
+        return CustomerCompactSerializer
+
+    def _detail(self, customer: Customer) -> Response:
+        fresh = selectors.customer_list(shop=self.shop).get(pk=customer.pk)
+        return Response(CustomerSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=CustomerInputSerializer, responses={201: CustomerSerializer})
+    def create(self, request: Request) -> Response:
+        data = CustomerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_create(shop=self.shop, data=data.validated_data)
+        response = self._detail(customer)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(request=CustomerInputSerializer, responses={200: CustomerSerializer})
+    def update(self, request: Request, pk: str) -> Response:
+        return self._update(request, partial=False)
+
+    @extend_schema(request=CustomerInputSerializer, responses={200: CustomerSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self._update(request, partial=True)
+
+    def _update(self, request: Request, *, partial: bool) -> Response:
+        customer = self.get_object()
+        data = CustomerInputSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_update(customer=customer, data=data.validated_data)
+        return self._detail(customer)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.customer_delete(customer=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: CustomerOrderSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def orders(self, request: Request, pk: str) -> Response:
+        """That customer's orders (cancelled too), newest first."""
+        customer = self.get_object()
+        page = self.paginate_queryset(selectors.customer_orders(shop=self.shop, customer=customer))
+        return self.get_paginated_response(CustomerOrderSerializer(page, many=True).data)
+
+    @extend_schema(request=CustomerMergeSerializer, responses={200: CustomerSerializer})
+    @action(detail=False, methods=["post"])
+    def merge(self, request: Request) -> Response:
+        """Fold ``merge_id`` into ``keep_id``; answers the kept customer."""
+        data = CustomerMergeSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        keep = services.customer_merge(
+            shop=self.shop,
+            keep=data.validated_data["keep_id"],
+            merge=data.validated_data["merge_id"],
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        return self._detail(keep)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("days", int, description="0..366, default 7")],
+        responses={200: UpcomingDateSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"], url_path="upcoming-dates")
+    def upcoming_dates(self, request: Request) -> Response:
+        """Important dates in the next ``days`` days, counted from today in the shop's zone."""
+        params = UpcomingParamsSerializer(data={k: v for k, v in request.query_params.items() if k == "days"})
+        params.is_valid(raise_exception=True)
+        found = selectors.customer_upcoming_dates(
+            shop=self.shop, days=params.validated_data["days"], today=timezone.localdate()
+        )
+        page: Any = self.paginate_queryset(found)  # type: ignore[arg-type]
+        return self.get_paginated_response(UpcomingDateSerializer(page, many=True).data)

@@ -1,0 +1,169 @@
+"""``POST /api/customers/merge/``.
+
+Decision: every refusal about the ids in the body is a **400 on that field** (same id on
+``merge_id``; another shop's or an unknown id on ``keep_id``/``merge_id``), as the contract
+says for another shop's id inside a body. Florists and couriers: 403; anonymous: 401.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.customers.models import Customer, CustomerAddress, CustomerTag, ImportantDate
+from apps.customers.tests.factories import AddressFactory, CustomerFactory, ImportantDateFactory, TagFactory, make_order
+from apps.orders.models import Order, OrderEvent, OrderStatus
+from apps.shops.models import Membership, Shop
+from flowercrm.roles import Role
+from flowercrm.testing import assert_error
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/customers/merge/"
+
+
+def snapshot() -> tuple[Any, ...]:
+    return (
+        list(Customer.objects.order_by("id").values()),
+        list(CustomerAddress.objects.order_by("id").values()),
+        list(ImportantDate.objects.order_by("id").values()),
+        list(CustomerTag.objects.order_by("id").values()),
+        list(Order.objects.order_by("id").values("id", "customer_id")),
+        OrderEvent.objects.count(),
+    )
+
+
+@pytest.fixture
+def pair(shop: Shop) -> tuple[Customer, Customer]:
+    keep = CustomerFactory(shop=shop, phone="+77011234567", name="Айгерим", email="", notes="Любит пионы")
+    merge = CustomerFactory(shop=shop, phone="+77017654321", name="", email="a@example.kz", notes="Звонить после 18")
+    AddressFactory(customer=keep, address="ул. Абая 10", is_default=True)
+    AddressFactory(customer=merge, address="пр. Достык 5", is_default=True)
+    ImportantDateFactory(customer=merge, day=1, month=6, title="День рождения")
+    TagFactory(customer=keep, name="VIP")
+    TagFactory(customer=merge, name="Корпоратив")
+    make_order(keep, status=OrderStatus.DELIVERED, total="1000.00")
+    make_order(merge, status=OrderStatus.DELIVERED, total="2500.00")
+    make_order(merge, status=OrderStatus.CANCELLED, total="9999.00")
+    return keep, merge
+
+
+def test_merge_answers_the_kept_customer(
+    pair: tuple[Customer, Customer], member: Callable[..., Membership], api_as: Callable[[Membership], APIClient]
+) -> None:
+    keep, merge = pair
+    manager = member(Role.MANAGER)
+    moved = list(Order.objects.filter(customer=merge).order_by("id").values_list("id", flat=True))
+
+    response = api_as(manager).post(URL, {"keep_id": keep.id, "merge_id": merge.id}, format="json")
+
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert data["id"] == keep.id
+    assert (data["name"], data["email"], data["phone"]) == ("Айгерим", "a@example.kz", "+77011234567")
+    assert data["notes"].startswith("Любит пионы\n\nЗвонить после 18\n\n")
+    assert [(a["address"], a["is_default"]) for a in data["addresses"]] == [
+        ("ул. Абая 10", True),
+        ("пр. Достык 5", False),
+    ]
+    assert [d["title"] for d in data["important_dates"]] == ["День рождения"]
+    assert data["tags"] == ["VIP", "Корпоратив"]
+    assert (data["orders_count"], data["total_spent"]) == (2, "3500.00")
+    assert not Customer.objects.filter(pk=merge.id).exists()
+
+    events = list(OrderEvent.objects.order_by("id"))
+    assert [e.order_id for e in events] == moved
+    assert all(e.type == "edited" and e.actor_id == manager.user_id for e in events)
+    assert events[0].data == {"before": {"customer_id": merge.id}, "after": {"customer_id": keep.id}, "reason": "merge"}
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.MANAGER])
+def test_office_roles_may_merge(
+    role: str,
+    pair: tuple[Customer, Customer],
+    member: Callable[..., Membership],
+    api_as: Callable[[Membership], APIClient],
+) -> None:
+    keep, merge = pair
+    assert api_as(member(role)).post(URL, {"keep_id": keep.id, "merge_id": merge.id}, format="json").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.FLORIST, Role.COURIER, None])
+def test_other_roles_may_not(
+    role: str | None,
+    pair: tuple[Customer, Customer],
+    member: Callable[..., Membership],
+    api_as: Callable[[Membership], APIClient],
+    api: APIClient,
+) -> None:
+    keep, merge = pair
+    make_order(keep, status=OrderStatus.CONFIRMED)  # the florist can see this buyer: still refused
+    client = api_as(member(role)) if role else api
+    before = snapshot()
+    response = client.post(URL, {"keep_id": keep.id, "merge_id": merge.id}, format="json")
+    if role is None:
+        assert_error(response, 401, "not_authenticated")
+    else:
+        assert_error(response, 403, "permission_denied")
+    assert snapshot() == before
+
+
+@pytest.fixture
+def manager(member: Callable[..., Membership], api_as: Callable[[Membership], APIClient]) -> APIClient:
+    return api_as(member(Role.MANAGER))
+
+
+def test_same_id_is_400_on_merge_id(manager: APIClient, pair: tuple[Customer, Customer]) -> None:
+    keep, _ = pair
+    before = snapshot()
+    body = assert_error(manager.post(URL, {"keep_id": keep.id, "merge_id": keep.id}, format="json"), 400, "invalid")
+    assert list(body["errors"]) == ["merge_id"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("field", ["keep_id", "merge_id"])
+def test_another_shops_customer_is_400_on_that_field(
+    manager: APIClient, pair: tuple[Customer, Customer], other_shop: Shop, field: str
+) -> None:
+    keep, merge = pair
+    theirs = CustomerFactory(shop=other_shop)
+    make_order(theirs)
+    payload = {"keep_id": keep.id, "merge_id": merge.id, field: theirs.id}
+    before = snapshot()
+    body = assert_error(manager.post(URL, payload, format="json"), 400, "invalid")
+    assert list(body["errors"]) == [field]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"keep_id": 1},
+        {"keep_id": None, "merge_id": 2},
+        {"keep_id": "abc", "merge_id": 2},
+        {"keep_id": True, "merge_id": 2},
+        {"keep_id": 10**30, "merge_id": 2},
+        {"keep_id": -1, "merge_id": 2},
+        {"keep_id": 999999, "merge_id": 2},
+        {"keep_id": [1], "merge_id": 2},
+    ],
+)
+def test_bad_bodies_are_400(manager: APIClient, pair: tuple[Customer, Customer], payload: dict[str, Any]) -> None:
+    before = snapshot()
+    assert_error(manager.post(URL, payload, format="json"), 400, "invalid")
+    assert snapshot() == before
+
+
+def test_merge_beyond_the_limits_is_409(manager: APIClient, shop: Shop) -> None:
+    keep = CustomerFactory(shop=shop)
+    merge = CustomerFactory(shop=shop)
+    for i in range(11):
+        AddressFactory(customer=keep, address=f"a{i}")
+        AddressFactory(customer=merge, address=f"b{i}")
+    before = snapshot()
+    assert_error(manager.post(URL, {"keep_id": keep.id, "merge_id": merge.id}, format="json"), 409, "conflict")
+    assert snapshot() == before

@@ -1,0 +1,437 @@
+"""Customer services: nested writes, phone rules, intake upsert, delete and merge."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from apps.customers import services
+from apps.customers.models import Customer, CustomerAddress, CustomerTag, ImportantDate
+from apps.customers.tests.factories import (
+    AddressFactory,
+    CustomerFactory,
+    ImportantDateFactory,
+    TagFactory,
+    make_order,
+)
+from apps.orders.models import Order, OrderEvent, OrderStatus
+from apps.shops.models import Membership, Shop
+from flowercrm.errors import Conflict, Invalid, Protected
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "+77011234567"
+
+
+def full_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "phone": "8 701 123 45 67",
+        "name": "Айгерим",
+        "email": "aigerim@example.kz",
+        "notes": "Любит пионы",
+        "source": "instagram",
+        "addresses": [
+            {"label": "Дом", "address": "ул. Абая 10, кв 5", "entrance": "2", "floor": "4", "intercom": "5К"},
+            {"label": "Офис", "address": "пр. Достык 5", "is_default": True},
+        ],
+        "important_dates": [
+            {"day": 29, "month": 2, "title": "День рождения мамы", "remind_days_before": 7},
+            {"day": 8, "month": 3, "title": "8 марта"},
+        ],
+        "tags": ["VIP", "корпоратив"],
+    }
+    data.update(overrides)
+    return data
+
+
+def snapshot() -> tuple[int, ...]:
+    return (
+        Customer.objects.count(),
+        CustomerAddress.objects.count(),
+        ImportantDate.objects.count(),
+        CustomerTag.objects.count(),
+    )
+
+
+# --- create and update ---------------------------------------------------------------------
+
+
+def test_create_with_nested_rows(shop: Shop) -> None:
+    customer = services.customer_create(shop=shop, data=full_data())
+
+    customer.refresh_from_db()
+    assert customer.phone == PHONE
+    assert (customer.name, customer.email, customer.source) == ("Айгерим", "aigerim@example.kz", "instagram")
+    addresses = list(customer.addresses.order_by("id"))
+    assert [(a.label, a.address, a.entrance, a.floor, a.intercom, a.is_default) for a in addresses] == [
+        ("Дом", "ул. Абая 10, кв 5", "2", "4", "5К", False),
+        ("Офис", "пр. Достык 5", "", "", "", True),
+    ]
+    dates = sorted((d.day, d.month, d.title, d.remind_days_before) for d in customer.important_dates.all())
+    assert dates == [(8, 3, "8 марта", 3), (29, 2, "День рождения мамы", 7)]
+    assert sorted(customer.tags.values_list("name", flat=True)) == ["VIP", "корпоратив"]
+    assert "айгерим" in customer.search_text and "77011234567" in customer.search_text
+
+
+@pytest.mark.parametrize("raw", ["8 701 123 45 67", "+7 (701) 123-45-67", "77011234567", "87011234567", PHONE])
+def test_phone_formats_are_normalised(shop: Shop, raw: str) -> None:
+    assert services.customer_create(shop=shop, data={"phone": raw}).phone == PHONE
+
+
+@pytest.mark.parametrize("raw", ["8 701 123 45 67", "+7 (701) 123-45-67", PHONE])
+def test_duplicate_phone_in_any_format_is_refused_and_writes_nothing(shop: Shop, raw: str) -> None:
+    CustomerFactory(shop=shop, phone=PHONE)
+    before = snapshot()
+    with pytest.raises(Invalid) as exc:
+        services.customer_create(shop=shop, data=full_data(phone=raw))
+    assert list(exc.value.extra["errors"]) == ["phone"]
+    assert snapshot() == before
+
+
+def test_same_phone_in_another_shop_is_another_customer(shop: Shop, other_shop: Shop) -> None:
+    CustomerFactory(shop=other_shop, phone=PHONE)
+    assert services.customer_create(shop=shop, data={"phone": PHONE}).shop_id == shop.id
+
+
+def test_insert_race_on_phone_is_invalid_not_integrity_error(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another request inserts the phone after our duplicate check and before our insert."""
+    original = services._clean_nested
+
+    def racing(data: Any) -> Any:
+        Customer.objects.create(shop=shop, phone=PHONE, name="Быстрее")
+        return original(data)
+
+    monkeypatch.setattr(services, "_clean_nested", racing)
+    with pytest.raises(Invalid) as exc:
+        services.customer_create(shop=shop, data={"phone": PHONE})
+    assert list(exc.value.extra["errors"]) == ["phone"]
+
+
+def test_tags_deduplicated_case_insensitively(shop: Shop) -> None:
+    customer = services.customer_create(
+        shop=shop, data={"phone": PHONE, "tags": ["VIP", "vip", "  Vip ", "Корпоратив", "КОРПОРАТИВ", "свадьба  осень"]}
+    )
+    assert list(customer.tags.order_by("id").values_list("name", flat=True)) == ["VIP", "Корпоратив", "свадьба осень"]
+
+
+def test_update_replaces_given_lists_and_keeps_the_others(shop: Shop) -> None:
+    customer = services.customer_create(shop=shop, data=full_data())
+    services.customer_update(
+        customer=customer,
+        data={"name": "Айгерим Б.", "addresses": [{"address": "ул. Сатпаева 1", "is_default": True}], "tags": []},
+    )
+    customer.refresh_from_db()
+    assert customer.name == "Айгерим Б."
+    assert customer.email == "aigerim@example.kz"  # not given: unchanged
+    assert list(customer.addresses.values_list("address", "is_default")) == [("ул. Сатпаева 1", True)]
+    assert customer.tags.count() == 0
+    assert customer.important_dates.count() == 2  # not given: unchanged
+    assert "айгерим б." in customer.search_text
+
+
+def test_update_to_another_customers_phone_is_refused(shop: Shop) -> None:
+    CustomerFactory(shop=shop, phone=PHONE)
+    customer = CustomerFactory(shop=shop, name="Дана")
+    with pytest.raises(Invalid) as exc:
+        services.customer_update(customer=customer, data={"phone": "87011234567", "name": "Другое"})
+    assert list(exc.value.extra["errors"]) == ["phone"]
+    customer.refresh_from_db()
+    assert customer.name == "Дана"
+
+
+def test_update_keeping_own_phone_is_fine(shop: Shop) -> None:
+    customer = CustomerFactory(shop=shop, phone=PHONE)
+    assert services.customer_update(customer=customer, data={"phone": "8 701 123 45 67"}).phone == PHONE
+
+
+BAD_INPUT = [
+    ("bad phone", {"phone": "12345"}, "phone"),
+    ("letters in phone", {"phone": "+7701abc4567"}, "phone"),
+    ("blank phone", {"phone": ""}, "phone"),
+    ("bad email", {"email": "not-an-email"}, "email"),
+    ("unknown source", {"source": "pigeon"}, "source"),
+    ("long name", {"name": "я" * 151}, "name"),
+    ("32nd day", {"important_dates": [{"day": 32, "month": 1, "title": "x"}]}, "important_dates"),
+    ("30 February", {"important_dates": [{"day": 30, "month": 2, "title": "x"}]}, "important_dates"),
+    ("31 April", {"important_dates": [{"day": 31, "month": 4, "title": "x"}]}, "important_dates"),
+    ("13th month", {"important_dates": [{"day": 1, "month": 13, "title": "x"}]}, "important_dates"),
+    (
+        "remind 61",
+        {"important_dates": [{"day": 1, "month": 1, "title": "x", "remind_days_before": 61}]},
+        "important_dates",
+    ),
+    ("blank title", {"important_dates": [{"day": 1, "month": 1, "title": " "}]}, "important_dates"),
+    ("51 dates", {"important_dates": [{"day": 1, "month": 1, "title": "x"}] * 51}, "important_dates"),
+    ("21 addresses", {"addresses": [{"address": "a"}] * 21}, "addresses"),
+    (
+        "two defaults",
+        {"addresses": [{"address": "a", "is_default": True}, {"address": "b", "is_default": True}]},
+        "addresses",
+    ),
+    ("blank address", {"addresses": [{"address": "  "}]}, "addresses"),
+    ("long address", {"addresses": [{"address": "a" * 501}]}, "addresses"),
+    ("long intercom", {"addresses": [{"address": "a", "intercom": "1" * 51}]}, "addresses"),
+    ("address not an object", {"addresses": ["ул. Абая"]}, "addresses"),
+    ("21 tags", {"tags": [f"t{i}" for i in range(21)]}, "tags"),
+    ("long tag", {"tags": ["т" * 51]}, "tags"),
+    ("blank tag", {"tags": ["  "]}, "tags"),
+    ("tag not a string", {"tags": [5]}, "tags"),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "field"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_bad_create_writes_nothing(shop: Shop, case: str, change: dict[str, Any], field: str) -> None:
+    before = snapshot()
+    with pytest.raises(Invalid) as exc:
+        services.customer_create(shop=shop, data=full_data(**change))
+    assert field in exc.value.extra["errors"], exc.value.extra
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("case", "change", "field"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_bad_update_writes_nothing(shop: Shop, case: str, change: dict[str, Any], field: str) -> None:
+    customer = services.customer_create(shop=shop, data=full_data(phone="+77017654321"))
+    before = (snapshot(), Customer.objects.values().get(pk=customer.pk))
+    with pytest.raises(Invalid):
+        services.customer_update(
+            customer=customer, data={**full_data(name="Новое имя"), "phone": "+77017654321", **change}
+        )
+    assert (snapshot(), Customer.objects.values().get(pk=customer.pk)) == before
+
+
+def test_nested_errors_are_shaped_like_the_payload(shop: Shop) -> None:
+    with pytest.raises(Invalid) as exc:
+        services.customer_create(
+            shop=shop,
+            data={
+                "phone": PHONE,
+                "important_dates": [{"day": 1, "month": 1, "title": "ok"}, {"day": 31, "month": 6, "title": "x"}],
+            },
+        )
+    errors = exc.value.extra["errors"]["important_dates"]
+    assert errors[0] == {} and list(errors[1]) == ["day"]
+
+
+def test_29_february_is_a_valid_date(shop: Shop) -> None:
+    customer = services.customer_create(
+        shop=shop, data={"phone": PHONE, "important_dates": [{"day": 29, "month": 2, "title": "x"}]}
+    )
+    assert customer.important_dates.get().day == 29
+
+
+# --- order intake --------------------------------------------------------------------------
+
+
+def test_upsert_creates_an_unknown_phone(shop: Shop) -> None:
+    customer = services.customer_upsert_by_phone(shop=shop, phone="8 701 123 45 67", name="Айгерим", source="phone")
+    assert (customer.phone, customer.name, customer.source) == (PHONE, "Айгерим", "phone")
+    assert customer.search_text
+
+
+def test_upsert_fills_blanks_and_never_overwrites(shop: Shop) -> None:
+    known = CustomerFactory(shop=shop, phone=PHONE, name="Айгерим", email="", source="")
+    found = services.customer_upsert_by_phone(
+        shop=shop, phone="+7 (701) 123-45-67", name="Кто-то другой", email="a@example.kz", source="whatsapp"
+    )
+    assert found.pk == known.pk
+    known.refresh_from_db()
+    assert (known.name, known.email, known.source) == ("Айгерим", "a@example.kz", "whatsapp")
+    assert Customer.objects.count() == 1
+
+
+def test_upsert_with_blank_values_changes_nothing(shop: Shop) -> None:
+    known = CustomerFactory(shop=shop, phone=PHONE, name="")
+    services.customer_upsert_by_phone(shop=shop, phone=PHONE, name="  ")
+    known.refresh_from_db()
+    assert known.name == ""
+
+
+def test_upsert_bad_phone_is_invalid(shop: Shop) -> None:
+    with pytest.raises(Invalid) as exc:
+        services.customer_upsert_by_phone(shop=shop, phone="12345")
+    assert list(exc.value.extra["errors"]) == ["phone"]
+    assert Customer.objects.count() == 0
+
+
+def test_upsert_is_per_shop(shop: Shop, other_shop: Shop) -> None:
+    theirs = CustomerFactory(shop=other_shop, phone=PHONE, name="Чужой")
+    mine = services.customer_upsert_by_phone(shop=shop, phone=PHONE, name="Свой")
+    assert mine.pk != theirs.pk and mine.shop_id == shop.id
+
+
+def _run_concurrently(count: int, work: Callable[[int], Any]) -> list[Any]:
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # the test inspects what each thread got
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_upserts_make_one_customer(requires_postgres: None, shop: Shop) -> None:
+    results = _run_concurrently(
+        6, lambda i: services.customer_upsert_by_phone(shop=shop, phone=PHONE, name=f"Имя {i}").pk
+    )
+    assert all(isinstance(r, int) for r in results), results
+    assert len(set(results)) == 1
+    assert Customer.objects.filter(shop=shop).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creates_with_one_phone_give_one_row_and_400s(requires_postgres: None, shop: Shop) -> None:
+    results = _run_concurrently(6, lambda i: services.customer_create(shop=shop, data={"phone": PHONE, "name": f"{i}"}))
+    created = [r for r in results if isinstance(r, Customer)]
+    refused = [r for r in results if isinstance(r, Invalid)]
+    assert len(created) == 1 and len(refused) == 5, results
+    assert all(list(r.extra["errors"]) == ["phone"] for r in refused)
+
+
+# --- delete --------------------------------------------------------------------------------
+
+
+def test_delete_removes_customer_and_nested_rows(shop: Shop) -> None:
+    customer = services.customer_create(shop=shop, data=full_data())
+    services.customer_delete(customer=customer)
+    assert snapshot() == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("status", [OrderStatus.NEW, OrderStatus.CANCELLED])
+def test_delete_with_orders_is_protected(shop: Shop, status: str) -> None:
+    customer = CustomerFactory(shop=shop)
+    make_order(customer, status=status)
+    with pytest.raises(Protected):
+        services.customer_delete(customer=customer)
+    assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+# --- merge ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def actor(member: Callable[..., Membership]) -> Any:
+    return member("manager").user
+
+
+def test_merge_moves_everything_and_deletes_the_merged_row(shop: Shop, actor: Any) -> None:
+    keep = CustomerFactory(shop=shop, phone=PHONE, name="Айгерим", email="", notes="Любит пионы", source="")
+    merge = CustomerFactory(
+        shop=shop,
+        phone="+77017654321",
+        name="Айгерим Б.",
+        email="a@example.kz",
+        notes="Звонить после 18",
+        source="phone",
+    )
+    keep_home = AddressFactory(customer=keep, address="ул. Абая 10", is_default=True)
+    AddressFactory(customer=merge, address="ул. Абая 10")  # the same place: dropped
+    office = AddressFactory(customer=merge, address="пр. Достык 5", is_default=True)
+    ImportantDateFactory(customer=keep, day=8, month=3, title="8 марта")
+    ImportantDateFactory(customer=merge, day=8, month=3, title="8 Марта")  # same date: dropped
+    birthday = ImportantDateFactory(customer=merge, day=1, month=6, title="День рождения")
+    TagFactory(customer=keep, name="VIP")
+    TagFactory(customer=merge, name="vip")
+    TagFactory(customer=merge, name="корпоратив")
+    keep_order = make_order(keep, total="1000.00")
+    moved = [make_order(merge, total="2000.00"), make_order(merge, status=OrderStatus.CANCELLED)]
+
+    result = services.customer_merge(shop=shop, keep=keep, merge=merge, actor=actor)
+
+    assert result.pk == keep.pk
+    assert not Customer.objects.filter(pk=merge.pk).exists()
+    keep.refresh_from_db()
+    assert keep.name == "Айгерим"  # known data is kept
+    assert keep.email == "a@example.kz" and keep.source == "phone"  # blanks filled
+    assert keep.notes == "Любит пионы\n\nЗвонить после 18\n\nОбъединён с клиентом +77017654321 (Айгерим Б.)."
+    assert set(Order.objects.filter(customer=keep).values_list("id", flat=True)) == {
+        keep_order.id,
+        *(o.id for o in moved),
+    }
+
+    addresses = {a.pk: a.is_default for a in keep.addresses.all()}
+    assert addresses == {keep_home.pk: True, office.pk: False}
+    dates = set(keep.important_dates.values_list("id", flat=True))
+    assert birthday.pk in dates and len(dates) == 2
+    assert sorted(keep.tags.values_list("name", flat=True)) == ["VIP", "корпоратив"]
+
+    events = list(OrderEvent.objects.order_by("order_id"))
+    assert [e.order_id for e in events] == [o.id for o in moved]
+    for event in events:
+        assert event.type == "edited" and event.actor_id == actor.pk and event.shop_id == shop.id
+        assert event.data == {"before": {"customer_id": merge.pk}, "after": {"customer_id": keep.pk}, "reason": "merge"}
+
+
+def test_merge_default_address_moves_when_keep_has_none(shop: Shop, actor: Any) -> None:
+    keep = CustomerFactory(shop=shop)
+    merge = CustomerFactory(shop=shop)
+    AddressFactory(customer=keep, address="a")
+    moved = AddressFactory(customer=merge, address="b", is_default=True)
+    services.customer_merge(shop=shop, keep=keep, merge=merge, actor=actor)
+    moved.refresh_from_db()
+    assert moved.customer_id == keep.pk and moved.is_default
+
+
+def test_merge_same_customer_is_invalid(shop: Shop, actor: Any) -> None:
+    customer = CustomerFactory(shop=shop)
+    with pytest.raises(Invalid):
+        services.customer_merge(shop=shop, keep=customer, merge=customer, actor=actor)
+    assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_merge_with_another_shops_customer_is_invalid(shop: Shop, other_shop: Shop, actor: Any) -> None:
+    keep = CustomerFactory(shop=shop)
+    theirs = CustomerFactory(shop=other_shop)
+    make_order(theirs)
+    with pytest.raises(Invalid) as exc:
+        services.customer_merge(shop=shop, keep=keep, merge=theirs, actor=actor)
+    assert list(exc.value.extra["errors"]) == ["merge_id"]
+    assert Order.objects.get().customer_id == theirs.pk
+
+
+def test_merge_over_the_limits_is_a_conflict_and_changes_nothing(shop: Shop, actor: Any) -> None:
+    keep = CustomerFactory(shop=shop)
+    merge = CustomerFactory(shop=shop)
+    for i in range(15):
+        TagFactory(customer=keep, name=f"a{i}")
+        TagFactory(customer=merge, name=f"b{i}")
+    order = make_order(merge)
+    with pytest.raises(Conflict):
+        services.customer_merge(shop=shop, keep=keep, merge=merge, actor=actor)
+    order.refresh_from_db()
+    assert order.customer_id == merge.pk and OrderEvent.objects.count() == 0
+    assert keep.tags.count() == 15 and merge.tags.count() == 15
+
+
+@pytest.mark.django_db(transaction=True)
+def test_crossed_concurrent_merges_neither_deadlock_nor_500(requires_postgres: None, shop: Shop) -> None:
+    a = CustomerFactory(shop=shop)
+    b = CustomerFactory(shop=shop)
+    make_order(a)
+    make_order(b)
+
+    def work(i: int) -> Any:
+        keep, merge = (a, b) if i == 0 else (b, a)
+        return services.customer_merge(shop=shop, keep=keep, merge=merge, actor=None).pk
+
+    results = _run_concurrently(2, work)
+    merged = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, Invalid)]
+    assert len(merged) == 1 and len(refused) == 1, results
+    assert Customer.objects.filter(shop=shop).count() == 1
+    assert Order.objects.filter(customer_id=merged[0]).count() == 2
