@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apps.customers.models import Customer, CustomerAddress, CustomerTag, ImportantDate
 from apps.orders.models import EventType, Order
-from apps.orders.services import order_log_event
+from apps.orders.services import order_log_event, orders_reindex_for_customer
 from flowercrm.errors import Conflict, Invalid, Protected
 from flowercrm.phone import normalize_phone
 
@@ -67,6 +67,7 @@ def customer_update(*, customer: Customer, data: Mapping[str, Any]) -> Customer:
     nested = _clean_nested(data)
     _save_customer(customer)
     _replace_nested(customer, nested)
+    orders_reindex_for_customer(customer=customer)
     return customer
 
 
@@ -333,6 +334,7 @@ def customer_merge(*, shop: Shop, keep: Customer, merge: Customer, actor: User |
     keep.notes = "\n\n".join(part for part in (keep.notes.strip(), merge.notes.strip(), trace) if part)
     merge.delete()
     keep.save()
+    orders_reindex_for_customer(customer=keep)
     return keep
 
 

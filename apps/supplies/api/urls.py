@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from apps.supplies.api import views
+from flowercrm.routers import OptionalSlashRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+# Detail ids are digits only (ShopViewSet.lookup_value_regex), so ``supplies/parse`` is never an id.
+router = OptionalSlashRouter()
+router.register("suppliers", views.SupplierViewSet, basename="suppliers")
+router.register("supplies", views.SupplyViewSet, basename="supplies")
+
+urlpatterns = [*router.urls]

@@ -370,3 +370,17 @@ def test_list_and_detail_query_counts_do_not_grow(
 def test_dates_in_filters_are_iso_only(office, api_as) -> None:
     assert api_as(office).get("/api/orders/?delivery_date_from=2026-03-10").status_code == 200
     assert_error(api_as(office).get("/api/orders/?delivery_date_from=10.03.2026"), 400, "invalid")
+
+
+def test_order_search_follows_the_buyer_after_a_rename_and_a_merge(office, api_as, bouquet, shop) -> None:
+    buyer = make_customer(shop, phone="+77015550022", name="Старое Имя")
+    other = make_customer(shop, phone="+77015550033", name="Второй Номер")
+    order = make_order(shop, office.user, bouquet, customer=buyer)
+    moved = make_order(shop, office.user, bouquet, customer=other)
+    client = api_as(office)
+    assert client.patch(f"/api/customers/{buyer.id}/", {"name": "Жанна Новая"}, format="json").status_code == 200
+    assert [o["id"] for o in client.get("/api/orders/?search=жанна").json()["items"]] == [order.id]
+    merged = client.post("/api/customers/merge/", {"keep_id": buyer.id, "merge_id": other.id}, format="json")
+    assert merged.status_code == 200, merged.json()
+    found = sorted(o["id"] for o in client.get("/api/orders/?search=жанна").json()["items"])
+    assert found == sorted([order.id, moved.id])

@@ -1,0 +1,197 @@
+"""Admin of suppliers and supplies. Drafts are edited with their lines inline; receiving
+and cancelling are admin actions that call the same services as the API, and a received or
+cancelled supply is read-only."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from apps.accounts.models import User
+from apps.supplies import services
+from apps.supplies.models import Supplier, Supply, SupplyLine, SupplyStatus, supplier_name_key
+from flowercrm import roles
+from flowercrm.admin import ShopScopedAdmin, ShopScopedInline
+from flowercrm.errors import DomainError
+from flowercrm.phone import normalize_phone
+
+
+class SupplierAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Supplier
+        fields = ["shop", "name", "phone", "notes"]
+
+    def clean_phone(self) -> str:
+        phone = (self.cleaned_data.get("phone") or "").strip()
+        if not phone:
+            return ""
+        try:
+            return normalize_phone(phone)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        shop, name = data.get("shop") or getattr(self.instance, "shop", None), data.get("name")
+        if shop is not None and name:
+            taken = Supplier.objects.filter(shop=shop, name_key=supplier_name_key(name))
+            if taken.exclude(pk=self.instance.pk).exists():
+                self.add_error("name", "Поставщик с таким названием уже есть.")
+        return data
+
+
+@admin.register(Supplier)
+class SupplierAdmin(ShopScopedAdmin):
+    area = "supplies"
+    form = SupplierAdminForm
+    list_display = ["name", "phone", "shop", "created_at"]
+    search_fields = ["name", "phone"]
+    list_select_related = ["shop"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["shop"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Supplier, form: Any, change: bool) -> None:
+        data = {k: form.cleaned_data[k] for k in ("name", "phone", "notes") if k in form.cleaned_data}
+        try:
+            if change:
+                services.supplier_update(supplier=obj, data=data)
+            else:
+                obj.pk = services.supplier_create(shop=form.cleaned_data["shop"], data=data).pk
+        except DomainError as exc:
+            self.refuse(request, exc)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A supplier with supplies is protected; one without may go.
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.supplies.exists())
+
+
+def _is_draft(supply: Model | None) -> bool:
+    return supply is None or cast(Supply, supply).status == SupplyStatus.DRAFT
+
+
+class SupplyLineInline(ShopScopedInline):
+    """Lines of a draft; read-only once the supply is received or cancelled."""
+
+    model = SupplyLine
+    extra = 0
+    fields = [
+        "stock_item",
+        "new_item_name",
+        "new_item_category",
+        "new_item_height_cm",
+        "new_item_unit",
+        "quantity",
+        "purchase_price",
+        "suggested_retail_price",
+    ]
+    readonly_fields = ["suggested_retail_price"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return _is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return _is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Supply)
+class SupplyAdmin(ShopScopedAdmin):
+    area = "supplies"
+    list_display = ["__str__", "supplier", "date", "currency", "rate", "status", "total_display", "shop"]
+    list_filter = ["status", "date"]
+    search_fields = ["supplier__name", "notes"]
+    list_select_related = ["supplier", "shop"]
+    date_hierarchy = "date"
+    inlines = [SupplyLineInline]
+    actions = ["receive_selected", "cancel_selected"]
+    fields = [
+        "shop",
+        "supplier",
+        "date",
+        "currency",
+        "rate",
+        "notes",
+        "status",
+        "total_display",
+        "total_in_shop_currency_display",
+        "created_by",
+        "received_at",
+        "received_by",
+        "cancelled_at",
+        "cancelled_by",
+    ]
+    AUDIT_FIELDS = [
+        "status",
+        "total_display",
+        "total_in_shop_currency_display",
+        "created_by",
+        "received_at",
+        "received_by",
+        "cancelled_at",
+        "cancelled_by",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).prefetch_related("lines")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return list(self.AUDIT_FIELDS)
+        # The shop of an existing supply never changes; its lines name that shop's items.
+        return ["shop", *self.AUDIT_FIELDS]
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return _is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        # Bulk deletion would skip the drafts-only rule.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request: HttpRequest, obj: Supply, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = cast(User, request.user)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="Сумма (валюта поставки)")
+    def total_display(self, obj: Supply) -> str:
+        return f"{obj.total} {obj.currency}"
+
+    @admin.display(description="Сумма (валюта магазина)")
+    def total_in_shop_currency_display(self, obj: Supply) -> str:
+        return f"{obj.total_in_shop_currency} {obj.shop.currency}"
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[Supply], verb: str, service: Any) -> None:
+        done = 0
+        for supply in queryset.order_by("id"):
+            if not self._allowed(request, roles.WRITE, supply):
+                messages.error(request, f"{supply}: недостаточно прав.")
+                continue
+            try:
+                service(supply=supply, actor=cast(User, request.user))
+            except DomainError as exc:
+                messages.error(request, f"{supply}: {exc.detail}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, f"{verb}: {done}.")
+
+    @admin.action(description="Принять выбранные поставки на склад")
+    def receive_selected(self, request: HttpRequest, queryset: QuerySet[Supply]) -> None:
+        self._run(request, queryset, "Принято поставок", services.supply_receive)
+
+    @admin.action(description="Отменить выбранные черновики")
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Supply]) -> None:
+        self._run(request, queryset, "Отменено поставок", services.supply_cancel)

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.supplies import selectors, services
+from apps.supplies.api.serializers import (
+    SupplierInputSerializer,
+    SupplierSerializer,
+    SupplyInputSerializer,
+    SupplyParseResultSerializer,
+    SupplyParseSerializer,
+    SupplySerializer,
+)
+from apps.supplies.filters import MultiFieldSearchFilter, SupplyFilter
+from apps.supplies.models import Supplier, Supply
+from apps.supplies.parser import supply_text_parse
+from flowercrm.filters import StrictOrderingFilter
+from flowercrm.viewsets import ShopViewSet
+
+
+class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
+    """``/api/suppliers/``: list, create, PATCH (admin and manager write; florists read)."""
+
+    area = "supplies"
+    model = Supplier
+    serializer_class = SupplierSerializer
+    search_text_field = "search_text"
+    ordering_fields = {"name": "name", "created_at": "created_at"}
+    ordering = ("name",)
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_shop_queryset(self) -> QuerySet[Supplier]:
+        return selectors.supplier_list(shop=self.shop)
+
+    @extend_schema(request=SupplierInputSerializer, responses={201: SupplierSerializer})
+    def create(self, request: Request) -> Response:
+        data = SupplierInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        supplier = services.supplier_create(shop=self.shop, data=data.validated_data)
+        return Response(SupplierSerializer(supplier).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SupplierInputSerializer, responses={200: SupplierSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        supplier = self.get_object()
+        data = SupplierInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        supplier = services.supplier_update(supplier=supplier, data=data.validated_data)
+        return Response(SupplierSerializer(supplier).data)
+
+
+class SupplyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
+    """``/api/supplies/``: drafts are created, edited (nested ``lines``) and deleted; then
+    received into stock or cancelled. Admin and manager write; florists read; couriers
+    have no access."""
+
+    area = "supplies"
+    model = Supply
+    serializer_class = SupplySerializer
+    filterset_class = SupplyFilter
+    filter_backends = [DjangoFilterBackend, MultiFieldSearchFilter, StrictOrderingFilter]
+    search_text_fields = ("search_text", "supplier__search_text")
+    ordering_fields = {"date": "date", "created_at": "created_at"}
+    ordering = ("-date",)
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_shop_queryset(self) -> QuerySet[Supply]:
+        return selectors.supply_list(shop=self.shop)
+
+    def _detail(self, supply: Supply, code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.supply_get(shop=self.shop, pk=supply.pk)
+        return Response(SupplySerializer(fresh, context=self.get_serializer_context()).data, status=code)
+
+    def _input(self, request: Request, *, partial: bool) -> dict[str, Any]:
+        data = SupplyInputSerializer(data=request.data, partial=partial, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+    @extend_schema(request=SupplyInputSerializer, responses={201: SupplySerializer})
+    def create(self, request: Request) -> Response:
+        supply = services.supply_create(
+            shop=self.shop,
+            actor=request.user,  # type: ignore[arg-type]
+            data=self._input(request, partial=False),
+        )
+        return self._detail(supply, status.HTTP_201_CREATED)
+
+    @extend_schema(request=SupplyInputSerializer, responses={200: SupplySerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        supply = self.get_object()
+        supply = services.supply_update(
+            supply=supply,
+            actor=request.user,  # type: ignore[arg-type]
+            data=self._input(request, partial=True),
+        )
+        return self._detail(supply)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.supply_delete(supply=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: SupplySerializer})
+    @action(detail=True, methods=["post"])
+    def receive(self, request: Request, pk: str) -> Response:
+        """Receive the draft into stock (atomic); a second receive is a 409."""
+        supply = services.supply_receive(supply=self.get_object(), actor=request.user)  # type: ignore[arg-type]
+        return self._detail(supply)
+
+    @extend_schema(request=None, responses={200: SupplySerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel the draft (kept for the record); anything else is a 409."""
+        supply = services.supply_cancel(supply=self.get_object(), actor=request.user)  # type: ignore[arg-type]
+        return self._detail(supply)
+
+    @extend_schema(request=SupplyParseSerializer, responses={200: SupplyParseResultSerializer})
+    @action(detail=False, methods=["post"])
+    def parse(self, request: Request) -> Response:
+        """Parse a pasted list (``Name height price quantity`` per line) into supply lines
+        matched to stock items; bad lines are reported by number."""
+        data = SupplyParseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(supply_text_parse(shop=self.shop, text=data.validated_data["text"]))

@@ -1,0 +1,65 @@
+"""List filters of suppliers and supplies."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING, Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from apps.supplies.models import Supply, SupplyStatus
+from flowercrm.filters import CommaListFilter, IsoDateFilter, SearchTextFilter
+from flowercrm.search import MAX_SEARCH_LENGTH, search_terms
+from flowercrm.serializers import MAX_ID
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+
+class IdFilter(django_filters.NumberFilter):
+    """``?supplier=5`` — a whole id in 1..2⁶³−1 (anything else is a 400, never a database error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class MultiFieldSearchFilter(SearchTextFilter):
+    """``?search=`` over several folded columns (``view.search_text_fields``), e.g. the
+    supply's own notes and its supplier's name."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
+        fields: tuple[str, ...] = getattr(view, "search_text_fields", ())
+        query = request.query_params.get("search", "")
+        if not fields or not query.strip():
+            return queryset
+        if len(query) > MAX_SEARCH_LENGTH:
+            raise serializers.ValidationError({"search": [f"Не длиннее {MAX_SEARCH_LENGTH} символов."]})
+        terms = search_terms(query)
+        if not terms:
+            return queryset
+        return queryset.filter(reduce(or_, (Q(**{f"{field}__contains": t}) for field in fields for t in terms)))
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        if not getattr(view, "search_text_fields", ()):
+            return []
+        return [{"name": "search", "in": "query", "required": False, "schema": {"type": "string"}}]
+
+
+class SupplyFilter(django_filters.FilterSet):
+    status = CommaListFilter(field_name="status", choices=SupplyStatus.choices)
+    supplier = IdFilter(field_name="supplier_id")
+    date_from = IsoDateFilter(field_name="date", lookup_expr="gte")
+    date_to = IsoDateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = Supply
+        fields: list[str] = []

@@ -1,0 +1,176 @@
+"""The supply text paste: a supplier's price list pasted as text becomes supply lines.
+
+One line per item; the **last three tokens** are ``height price quantity`` and the name is
+the rest (it may contain spaces)::
+
+    Роза Фридом 60 250,50 450
+    Эвкалипт Цинерея - 1200 10
+
+- height: a whole number of centimetres (1..1000) or ``-`` for none;
+- price: digits with ``,`` or ``.`` as the decimal separator (at most 4 decimals), no
+  thousands separators;
+- quantity: a whole number 1..100000.
+
+Blank lines are skipped. A bad line is reported by its 1-based number and never stops the
+others. Empty text (or only blank lines) is not an error: no items, no errors. Each item
+matches the stock item with the same case-folded name and height (``stock_match_key``);
+otherwise it carries up to three ``suggestions`` by name similarity.
+"""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+import re
+from decimal import Decimal
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db.models import Q
+
+from apps.shops.models import Shop
+from apps.warehouse.models import StockItem, stock_match_key
+from flowercrm.errors import Invalid
+from flowercrm.search import fold
+from flowercrm.serializers import QUANTITY_MAX
+
+MAX_TEXT_LENGTH = 100_000  # characters
+MAX_LINES = 1000  # non-blank lines
+MAX_NAME_LENGTH = 200
+HEIGHT_MAX_CM = 1000
+MAX_SUGGESTIONS = 3
+# Suggestions stay cheap: one query for candidates sharing a first word (at most this many
+# words and rows), and difflib only over the best few candidates of each distinct name.
+MAX_SUGGESTION_WORDS = 100
+MAX_CANDIDATE_ROWS = 1000
+MAX_SCORED_CANDIDATES = 10
+
+_HEIGHT = re.compile(r"[0-9]{1,4}", re.ASCII)
+_PRICE = re.compile(r"([0-9]{1,8})(?:[.,]([0-9]{1,4}))?", re.ASCII)
+_QUANTITY = re.compile(r"[0-9]{1,6}", re.ASCII)
+FORMAT_HINT = "Ожидается «Название высота цена количество», например «Роза Фридом 60 250,50 450»."
+
+
+def _parse_line(raw: str) -> tuple[dict[str, Any] | None, str | None]:
+    tokens = raw.split()
+    if len(tokens) < 4:
+        return None, FORMAT_HINT
+    *name_tokens, height_raw, price_raw, quantity_raw = tokens
+    problems: list[str] = []
+    name = " ".join(name_tokens)
+    if len(name) > MAX_NAME_LENGTH:
+        problems.append(f"Название длиннее {MAX_NAME_LENGTH} символов.")
+    height: int | None = None
+    if height_raw != "-":
+        if _HEIGHT.fullmatch(height_raw) and 1 <= int(height_raw) <= HEIGHT_MAX_CM:
+            height = int(height_raw)
+        else:
+            problems.append(f"Высота — целое число от 1 до {HEIGHT_MAX_CM} или «-», а не «{height_raw}».")
+    price: Decimal | None = None
+    match = _PRICE.fullmatch(price_raw)
+    if match:
+        price = Decimal(f"{match[1]}.{match[2] or '0'}")
+    else:
+        problems.append(
+            f"Цена — число с «,» или «.» (до 4 знаков после запятой, без разделителей тысяч), а не «{price_raw}»."
+        )
+    quantity: int | None = None
+    if _QUANTITY.fullmatch(quantity_raw) and 1 <= int(quantity_raw) <= QUANTITY_MAX:
+        quantity = int(quantity_raw)
+    else:
+        problems.append(f"Количество — целое число от 1 до {QUANTITY_MAX}, а не «{quantity_raw}».")
+    if problems or price is None:
+        return None, " ".join(problems)
+    # Money strings: at least two decimals, as typed beyond that ("250" → "250.00", "1.2345").
+    shown = price if -price.as_tuple().exponent > 2 else price.quantize(Decimal("0.01"))  # type: ignore[operator]
+    return {"name": name, "height_cm": height, "purchase_price": str(shown), "quantity": quantity}, None
+
+
+def _item_ref(item: StockItem) -> dict[str, Any]:
+    return {"id": item.id, "name": item.name, "height_cm": item.height_cm, "unit": item.unit}
+
+
+class _Suggester:
+    """Up to three items most like a name: candidates containing its first word, narrowed by
+    the number of shared words, ranked by difflib's ratio of the names; among equal names
+    the same height first. Work is cached per first word and per distinct name."""
+
+    def __init__(self, candidates: list[StockItem]) -> None:
+        self.candidates = candidates
+        self.names = {c.id: fold(c.name) for c in candidates}
+        self.words = {c.id: set(c.search_text.split()) for c in candidates}
+        self.pools: dict[str, list[StockItem]] = {}
+        self.scored: dict[str, list[tuple[float, StockItem]]] = {}
+
+    def _score(self, folded: str) -> list[tuple[float, StockItem]]:
+        words = folded.split()
+        if words[0] not in self.pools:
+            self.pools[words[0]] = [c for c in self.candidates if words[0] in c.search_text]
+        pool = self.pools[words[0]]
+        if len(pool) > MAX_SCORED_CANDIDATES:
+            wanted = set(words)
+            pool = heapq.nlargest(MAX_SCORED_CANDIDATES, pool, key=lambda c: len(wanted & self.words[c.id]))
+        matcher = difflib.SequenceMatcher(None)
+        matcher.set_seq2(folded)  # difflib caches its analysis of seq2: the line's name
+        scored = []
+        for candidate in pool:
+            matcher.set_seq1(self.names[candidate.id])
+            scored.append((matcher.ratio(), candidate))
+        return scored
+
+    def suggest(self, name: str, height: int | None) -> list[StockItem]:
+        folded = fold(name)
+        if folded not in self.scored:
+            self.scored[folded] = self._score(folded)
+        ranked = sorted(self.scored[folded], key=lambda rc: (-rc[0], rc[1].height_cm != height, rc[1].name, rc[1].id))
+        return [c for _, c in ranked[:MAX_SUGGESTIONS]]
+
+
+def supply_text_parse(*, shop: Shop, text: str) -> dict[str, list[dict[str, Any]]]:
+    """Parse a pasted list into ``{"items": [...], "errors": [{"line", "message"}]}``.
+
+    Each item: ``line``, ``name``, ``height_cm``, ``purchase_price`` (a decimal string),
+    ``quantity``, ``stock_item_id`` and ``stock_item`` (the match, or null) and
+    ``suggestions`` (``[{"id", "name", "height_cm", "unit"}]``, empty when matched). Text over
+    100 000 characters or 1000 non-blank lines is a 400. Two queries at most.
+    """
+    if len(text) > MAX_TEXT_LENGTH:
+        raise Invalid({"text": [f"Не длиннее {MAX_TEXT_LENGTH} символов."]})
+    rows = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if row.strip()]
+    if len(numbered) > MAX_LINES:
+        raise Invalid({"text": [f"Не больше {MAX_LINES} строк за раз."]})
+
+    items: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for number, row in numbered:
+        parsed, message = _parse_line(row)
+        if parsed is None:
+            errors.append({"line": number, "message": message})
+        else:
+            items.append({"line": number, **parsed})
+    if not items:
+        return {"items": items, "errors": errors}
+
+    keys = {stock_match_key(item["name"], item["height_cm"]) for item in items}
+    matched = {i.match_key: i for i in StockItem.objects.filter(shop=shop, match_key__in=keys)}
+    unmatched = [item for item in items if stock_match_key(item["name"], item["height_cm"]) not in matched]
+    candidates: list[StockItem] = []
+    if unmatched:
+        first_words = list(dict.fromkeys(fold(item["name"]).split()[0] for item in unmatched))[:MAX_SUGGESTION_WORDS]
+        candidates = list(
+            StockItem.objects.filter(shop=shop, is_active=True)
+            .filter(reduce(or_, (Q(search_text__contains=word) for word in first_words)))
+            .only("id", "name", "height_cm", "unit", "search_text")
+            .order_by("name", "height_cm", "id")[:MAX_CANDIDATE_ROWS]
+        )
+    suggester = _Suggester(candidates)
+    for item in items:
+        found = matched.get(stock_match_key(item["name"], item["height_cm"]))
+        item["stock_item_id"] = found.id if found else None
+        item["stock_item"] = _item_ref(found) if found else None
+        item["suggestions"] = (
+            [] if found else [_item_ref(c) for c in suggester.suggest(item["name"], item["height_cm"])]
+        )
+    return {"items": items, "errors": errors}
