@@ -130,6 +130,17 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An integer id (``?item=12``): anything else, ``1.5`` included, is a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class IsoDateFilter(django_filters.DateFilter):
     """A ``YYYY-MM-DD`` date (the contract's only format; not the locale's ``10.03.2026``)."""
 

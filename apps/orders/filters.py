@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from apps.orders.models import DeliveryMethod, Order, OrderStatus, PaymentStatus
-from flowercrm.filters import CommaListFilter, IsoDateFilter, LocalDateFromFilter, LocalDateToFilter
+from flowercrm.filters import CommaListFilter, IdFilter, IsoDateFilter, LocalDateFromFilter, LocalDateToFilter
 
 
 class PersonFilter(django_filters.CharFilter):
@@ -35,7 +35,7 @@ class OrderFilter(django_filters.FilterSet):
     created_to = LocalDateToFilter(field_name="created_at")
     florist = PersonFilter(field_name="florist")
     courier = PersonFilter(field_name="courier")
-    customer = django_filters.NumberFilter(field_name="customer_id", min_value=1, max_value=2**63 - 1)
+    customer = IdFilter(field_name="customer_id")
     has_issue = django_filters.BooleanFilter(method="filter_has_issue")
 
     class Meta:

@@ -7,29 +7,16 @@ from operator import or_
 from typing import TYPE_CHECKING, Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 from rest_framework import serializers
 from rest_framework.request import Request
 
 from apps.supplies.models import Supply, SupplyStatus
-from flowercrm.filters import CommaListFilter, IsoDateFilter, SearchTextFilter
+from flowercrm.filters import CommaListFilter, IdFilter, IsoDateFilter, SearchTextFilter
 from flowercrm.search import MAX_SEARCH_LENGTH, search_terms
-from flowercrm.serializers import MAX_ID
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
-
-
-class IdFilter(django_filters.NumberFilter):
-    """``?supplier=5`` — a whole id in 1..2⁶³−1 (anything else is a 400, never a database error)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 class MultiFieldSearchFilter(SearchTextFilter):

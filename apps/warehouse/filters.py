@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from apps.warehouse.models import MovementKind, StockCategory, StockItem, StockMovement
 from apps.warehouse.selectors import low_stock_q
-from flowercrm.filters import CommaListFilter, LocalDateFromFilter, LocalDateToFilter, StrictBooleanFilter
-from flowercrm.serializers import MAX_ID
+from flowercrm.filters import CommaListFilter, IdFilter, LocalDateFromFilter, LocalDateToFilter, StrictBooleanFilter
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    """An integer id (``?item=12``): anything else, ``1.5`` included, is a 400."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
-
-
 class StockItemFilter(django_filters.FilterSet):
     category = CommaListFilter(field_name="category", choices=StockCategory.choices)
     is_active = StrictBooleanFilter(field_name="is_active")
