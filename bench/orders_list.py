@@ -191,7 +191,9 @@ def main() -> None:
         api50, api95 = percentile(api_times, 0.5), percentile(api_times, 0.95)
         raw50, raw95 = percentile(raw_times, 0.5), percentile(raw_times, 0.95)
         print(f"orders in shop: {args.orders}, requests: {args.requests}, gunicorn+uvicorn workers: {args.workers}")
-        print(f"API  GET /api/orders/?limit=100  p50 {api50:.1f} ms  p95 {api95:.1f} ms  (mean {statistics.mean(api_times):.1f})")
+        print(
+            f"API  GET /api/orders/?limit=100  p50 {api50:.1f} ms  p95 {api95:.1f} ms  (mean {statistics.mean(api_times):.1f})"
+        )
         print(f"raw  one SQL query + json.dumps   p50 {raw50:.1f} ms  p95 {raw95:.1f} ms")
         print(f"ratio API/raw: p50 {api50 / raw50:.1f}x  p95 {api95 / raw95:.1f}x")
     finally:

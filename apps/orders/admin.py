@@ -48,20 +48,17 @@ class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
 
 class OrderItemInline(ReadOnlyInline):
     model = OrderItem
-    fields = ["name", "quantity", "unit_price", "unit_cost", "line_total"]
-    readonly_fields = fields
+    fields = readonly_fields = ("name", "quantity", "unit_price", "unit_cost", "line_total")
 
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ["paid_at", "amount", "method", "external_id", "actor"]
-    readonly_fields = fields
+    fields = readonly_fields = ("paid_at", "amount", "method", "external_id", "actor")
 
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = ["created_at", "type", "actor", "data"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "type", "actor", "data")
 
 
 class OrderAdminForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -133,7 +130,7 @@ class OrderAdmin(ShopScopedAdmin):
         if obj is not None:
             allowed = allowed_transitions(obj, role=self._role(request, obj), user_id=request.user.pk)
             choices += [(s, OrderStatus(s).label) for s in allowed]
-        form.base_fields["transition_to"].choices = choices
+        cast(forms.ChoiceField, form.base_fields["transition_to"]).choices = choices
         return form
 
     def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:

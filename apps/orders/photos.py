@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from apps.accounts.models import User
 
 # Which kinds each role may add (ARCHITECTURE §3: florists bouquet photos, couriers proofs).
-KINDS_BY_ROLE = {
+KINDS_BY_ROLE: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(PhotoKind),
     Role.MANAGER: frozenset(PhotoKind),
     Role.FLORIST: frozenset({PhotoKind.BOUQUET}),

@@ -323,8 +323,8 @@ class OrderWriteSerializer(serializers.Serializer[Any]):
     delivery_time_to = serializers.TimeField(required=False, allow_null=True, input_formats=["%H:%M", "%H:%M:%S"])
     card_text = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    source = serializers.ChoiceField(choices=Source.choices, required=False, allow_blank=True)
-    items = ItemInputSerializer(many=True, required=False, max_length=50)
+    source = serializers.ChoiceField(choices=Source.choices, required=False, allow_blank=True)  # type: ignore[assignment]
+    items = ItemInputSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
     delivery_fee = MoneyField(required=False, allow_null=True)
     discount = MoneyField(required=False, allow_null=True)
 
@@ -342,7 +342,7 @@ class OrderWriteSerializer(serializers.Serializer[Any]):
 
 class OrderCreateSerializer(OrderWriteSerializer):
     delivery_date = serializers.DateField()
-    items = ItemInputSerializer(many=True, min_length=1, max_length=50)
+    items = ItemInputSerializer(many=True, min_length=1, max_length=50)  # type: ignore[call-arg]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -385,7 +385,7 @@ class TransitionSerializer(serializers.Serializer[Any]):
     # A courier's proof of delivery, attached with the move to ``delivered``.
     photo_id = ShopImageField(required=False)
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-    consumption = ConsumptionLineSerializer(many=True, required=False, max_length=100)
+    consumption = ConsumptionLineSerializer(many=True, required=False, max_length=100)  # type: ignore[call-arg]
 
     def validate_consumption(self, lines: list[dict[str, Any]]) -> dict[int, int]:
         total: dict[int, int] = {}

@@ -80,7 +80,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
             return OrderSummarySerializer if self.action == "list" else OrderDetailSerializer
         return output_serializer(self.role, detail=self.action != "list")
 
-    def filter_queryset(self, queryset: QuerySet[Order]) -> QuerySet[Order]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
         if self.action == "list" and "ordering" not in self.request.query_params:
             if self.role == roles.Role.COURIER:
@@ -88,7 +88,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
             return queryset.order_by("-created_at", "-id")
         return queryset
 
-    def _detail(self, order: Order, *, status_code: int = status.HTTP_200_OK, **extra: Any) -> Response:
+    def _detail(
+        self, order: Order, *, status_code: int = status.HTTP_200_OK, extra: dict[str, Any] | None = None
+    ) -> Response:
         fresh = self.get_shop_queryset().get(pk=order.pk)
         body = output_serializer(self.role, detail=True)(fresh, context=self.get_serializer_context()).data
         return Response({**body, **extra} if extra else body, status=status_code)
@@ -135,7 +137,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
                     order=order, actor=self.user, role=self.role, image_id=photo.id, kind=PhotoKind.DELIVERY_PROOF
                 )
         extra = {"shortages": result.shortages} if data.validated_data["status"] == OrderStatus.CONFIRMED else {}
-        return self._detail(result.order, **extra)
+        return self._detail(result.order, extra=extra)
 
     @extend_schema(request=PaymentInputSerializer, responses={201: OrderDetailSerializer})
     @action(detail=True, methods=["post"])

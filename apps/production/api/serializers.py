@@ -83,7 +83,7 @@ class TaskUpdateSerializer(serializers.Serializer[Any]):
 
 class TaskCompleteSerializer(serializers.Serializer[Any]):
     photo_id = ShopImageField(required=False)
-    consumption = ConsumptionLineSerializer(many=True, required=False, max_length=100)
+    consumption = ConsumptionLineSerializer(many=True, required=False, max_length=100)  # type: ignore[call-arg]
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
     def validate_consumption(self, lines: list[dict[str, Any]]) -> dict[int, int]:

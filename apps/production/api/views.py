@@ -47,7 +47,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet)
     def get_shop_queryset(self) -> QuerySet[ProductionTask]:
         return selectors.task_list(shop=self.shop)
 
-    def filter_queryset(self, queryset: QuerySet[ProductionTask]) -> QuerySet[ProductionTask]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
         if self.action == "list" and "ordering" not in self.request.query_params:
             # Deadline first; within one deadline the priority follows from it.
