@@ -142,3 +142,18 @@ class ImportantDate(TimeStampedModel):
         super().clean()
         if self.month in DAYS_IN_MONTH and self.day and self.day > DAYS_IN_MONTH[self.month]:
             raise ValidationError({"day": [f"В этом месяце не больше {DAYS_IN_MONTH[self.month]} дней."]})
+
+
+class DateReminder(models.Model):
+    """A reminder about one occurrence of an important date that was sent to the shop's
+    managers (so a daily re-run never sends it twice)."""
+
+    important_date = models.ForeignKey(ImportantDate, on_delete=models.CASCADE, related_name="reminders")
+    occurrence = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["important_date", "occurrence"], name="customers_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.important_date} {self.occurrence}"

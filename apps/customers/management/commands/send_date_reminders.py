@@ -1,0 +1,34 @@
+"""``manage.py send_date_reminders [--days N] [--shop ID]`` — run daily from cron."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from apps.customers.reminders import MAX_WINDOW, date_reminders_send
+from apps.shops.models import Shop
+
+
+class Command(BaseCommand):
+    help = (
+        "Remind each shop's managers in Telegram of customers' important dates due within each date's "
+        "remind_days_before (or --days). Each occurrence is reminded once; safe to re-run."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--days", type=int, default=None, help=f"Override the window (0..{MAX_WINDOW}).")
+        parser.add_argument("--shop", type=int, default=None, help="Only this shop id.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        days = options["days"]
+        if days is not None and not 0 <= days <= MAX_WINDOW:
+            raise CommandError(f"--days must be within 0..{MAX_WINDOW}")
+        shops = Shop.objects.all().order_by("id")
+        if options["shop"] is not None:
+            shops = shops.filter(pk=options["shop"])
+            if not shops.exists():
+                raise CommandError(f"No shop with id {options['shop']}")
+        for shop in shops:
+            run = date_reminders_send(shop=shop, days=days)
+            self.stdout.write(f"{shop.name}: {len(run.reminded)} dates reminded to {run.recipients} people")

@@ -1,0 +1,61 @@
+"""``send_date_reminders``: each occurrence reminded once, in the shop's zone, to managers only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+
+from apps.customers.models import Customer, DateReminder, ImportantDate
+from apps.customers.reminders import date_reminders_send
+from flowercrm.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def managers(member):
+    manager = member(Role.MANAGER)
+    manager.user.telegram_id = 5001
+    manager.user.save()
+    florist = member(Role.FLORIST)
+    florist.user.telegram_id = 5002
+    florist.user.save()
+    unlinked = member(Role.ADMIN)
+    return manager, florist, unlinked
+
+
+@pytest.fixture
+def wife_birthday(shop):
+    customer = Customer.objects.create(shop=shop, phone="+77011110000", name="Ерлан")
+    return ImportantDate.objects.create(customer=customer, day=2, month=1, title="ДР жены", remind_days_before=5)
+
+
+def test_reminds_once_per_occurrence_across_the_year_end(shop, managers, wife_birthday, telegram_outbox) -> None:
+    run = date_reminders_send(shop=shop, today=dt.date(2026, 12, 27))  # 6 days before: not yet
+    assert run.reminded == [] and telegram_outbox == []
+    run = date_reminders_send(shop=shop, today=dt.date(2026, 12, 28))  # 5 days before
+    assert [r.date for r in run.reminded] == [dt.date(2027, 1, 2)]
+    assert [m.chat_id for m in telegram_outbox] == [5001]  # the manager; not the florist, not unlinked
+    assert "ДР жены" in telegram_outbox[0].text and "через 5 дн." in telegram_outbox[0].text
+    again = date_reminders_send(shop=shop, today=dt.date(2026, 12, 29))
+    assert again.reminded == [] and len(telegram_outbox) == 1
+    assert DateReminder.objects.count() == 1
+
+
+def test_a_skipped_day_still_reminds_and_days_overrides(shop, managers, wife_birthday, telegram_outbox) -> None:
+    run = date_reminders_send(shop=shop, today=dt.date(2027, 1, 1), days=0)
+    assert run.reminded == []
+    run = date_reminders_send(shop=shop, today=dt.date(2027, 1, 1))
+    assert [r.days_until for r in run.reminded] == [1]
+
+
+def test_command_uses_the_shops_local_date(shop, managers, wife_birthday, telegram_outbox, capsys) -> None:
+    # 2026-12-27 20:00 UTC is already 28 December in Almaty (UTC+5): the 5-day window opens.
+    with mock.patch("django.utils.timezone.now", return_value=dt.datetime(2026, 12, 27, 20, 0, tzinfo=dt.UTC)):
+        call_command("send_date_reminders")
+    assert "1 dates reminded to 1 people" in capsys.readouterr().out
+    with pytest.raises(Exception, match="--days"):
+        call_command("send_date_reminders", "--days", "61")
