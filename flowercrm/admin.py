@@ -11,7 +11,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import ForeignKey, Model, QuerySet
-from django.forms import ModelChoiceField
+from django.forms import BaseInlineFormSet, ModelChoiceField
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 
@@ -154,6 +155,39 @@ class ShopScopedInlineMixin:
 
 class ShopScopedInline(ShopScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     """A tabular ``ShopScopedInlineMixin``."""
+
+
+class ViewOnlyInlineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """The formset of a view-only inline. Nothing is saved from it, so a POST of the parent
+    form without its management form (a page rendered before the inline existed, a script)
+    is not an error: it counts as no rows sent."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        total = f"{self.prefix}-{TOTAL_FORM_COUNT}"
+        if self.is_bound and total not in self.data:
+            source: Any = self.data  # a QueryDict from the admin, or a dict
+            data = source.copy()
+            data[total] = data[f"{self.prefix}-{INITIAL_FORM_COUNT}"] = "0"
+            self.data = data
+
+
+class ShopScopedReadOnlyInline(ShopScopedInline):
+    """Rows shown on a ``ShopScopedAdmin``'s form to whoever may read the parent row, never
+    added, changed or deleted there (a service owns them: photos, pictures, event logs)."""
+
+    extra = 0
+    can_delete = False
+    formset = ViewOnlyInlineFormSet
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
 
 
 # --- Uploaded images ------------------------------------------------------------------------

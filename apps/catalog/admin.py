@@ -1,5 +1,7 @@
 """Products in the Django admin. Saving goes through ``apps.catalog.services`` (the same rules
-as the API); cost and margin are read-only, computed by the selectors."""
+as the API); cost and margin are read-only, computed by the selectors. Pictures are shown (a
+thumbnail in the list, every picture on the form) but managed through the API, where they are
+uploaded: the admin form cannot upload images, and deleting a product here removes its files."""
 
 from __future__ import annotations
 
@@ -11,9 +13,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.catalog import selectors, services
-from apps.catalog.models import Product, ProductComponent
+from apps.catalog.models import Product, ProductComponent, ProductImage
 from apps.warehouse.models import StockItem
-from flowercrm.admin import ShopScopedAdmin, ShopScopedInline
+from flowercrm.admin import ShopScopedAdmin, ShopScopedInline, ShopScopedReadOnlyInline, image_preview
 from flowercrm.errors import DomainError
 from flowercrm.search import fold
 
@@ -46,13 +48,47 @@ class ProductComponentInline(ShopScopedInline):
         return obj.line_cost if obj.pk else "—"
 
 
+class ProductImageInline(ShopScopedReadOnlyInline):
+    """The product's pictures in order, with previews (the cover flagged)."""
+
+    model = ProductImage
+    fields = readonly_fields = ("position_number", "preview", "is_primary", "dimensions")
+    verbose_name_plural = "изображения (меняются через API)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProductImage]:
+        return super().get_queryset(request).select_related("image").order_by("position")
+
+    @admin.display(description="№")
+    def position_number(self, obj: ProductImage) -> int:
+        return obj.position + 1
+
+    @admin.display(description="Превью")
+    def preview(self, obj: ProductImage) -> str:
+        return image_preview(obj.image, height=120)
+
+    @admin.display(description="Размер, px")
+    def dimensions(self, obj: ProductImage) -> str:
+        return f"{obj.image.width}×{obj.image.height}"
+
+
 @admin.register(Product)
 class ProductAdmin(ShopScopedAdmin):
     area = "catalog"
-    list_display = ["name", "category", "price", "sale_price", "cost", "margin", "margin_percent", "is_active"]
+    list_display = [
+        "thumbnail",
+        "name",
+        "category",
+        "price",
+        "sale_price",
+        "cost",
+        "margin",
+        "margin_percent",
+        "is_active",
+    ]
+    list_display_links = ["thumbnail", "name"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "sku"]
-    inlines = [ProductComponentInline]
+    inlines = [ProductComponentInline, ProductImageInline]
     fields = [
         "shop",
         "name",
@@ -81,6 +117,12 @@ class ProductAdmin(ShopScopedAdmin):
         # The folded column, so Cyrillic is case-insensitive on SQLite too.
         term = fold(search_term)
         return (queryset.filter(search_text__contains=term) if term else queryset), False
+
+    @admin.display(description="Фото")
+    def thumbnail(self, obj: Product) -> str:
+        # ``primary_image`` reads the pictures the selector prefetched for the whole page.
+        primary = obj.primary_image
+        return image_preview(primary.image if primary is not None else None, height=48)
 
     # A new product's form has no annotated recipe cost yet.
     @admin.display(description="Себестоимость", ordering="recipe_cost")

@@ -1,4 +1,5 @@
-"""What a shop sells: products with their recipes (the stems and materials a bouquet takes)."""
+"""What a shop sells: products with their recipes (the stems and materials a bouquet takes) and
+their pictures."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class ProductCategory(models.TextChoices):
 
 
 PERCENT_STEP = Decimal("0.1")
+MAX_PRODUCT_IMAGES = 10
 
 PRODUCT_CATEGORY_EN = {"bouquet": "Bouquet", "composition": "Composition", "potted": "Potted plant", "other": "Other"}
 
@@ -80,6 +82,11 @@ class Product(SearchableModel, ShopOwnedModel):
         return self.effective_price - self.cost
 
     @property
+    def primary_image(self) -> ProductImage | None:
+        """The cover picture, from the pictures the selectors prefetch (no query then)."""
+        return next((picture for picture in self.images.all() if picture.is_primary), None)
+
+    @property
     def margin_percent(self) -> Decimal | None:
         """Margin ÷ effective price × 100, half-up to 0.1; ``None`` at an effective price of 0."""
         price = self.effective_price
@@ -112,3 +119,31 @@ class ProductComponent(TimeStampedModel):
     def line_cost(self) -> Decimal:
         """Quantity × the stock item's current unit cost (exact: an integer times cents)."""
         return self.quantity * self.stock_item.unit_cost
+
+
+class ProductImage(TimeStampedModel):
+    """One picture of a product on the shop's price list, at ``position`` (0-based) in the
+    order a client shows them; the ``is_primary`` one is the product's cover (lists, the
+    order form). The bytes live in an uploaded image of the product's shop, used by this row
+    only (``flowercrm.uploads.image_attach``); ``apps.catalog.services`` removes the file with
+    the row."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.OneToOneField("flowercrm.UploadedImage", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "изображение товара"
+        verbose_name_plural = "изображения товара"
+        constraints = [
+            models.UniqueConstraint(fields=["product", "position"], name="catalog_image_position_unique"),
+            models.UniqueConstraint(
+                fields=["product"], condition=models.Q(is_primary=True), name="catalog_image_one_primary"
+            ),
+            models.CheckConstraint(condition=models.Q(position__gte=0), name="catalog_image_position_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} #{self.position + 1}"

@@ -4,6 +4,13 @@ A recipe is written whole: ``components`` replaces the product's recipe. Each li
 stock item of the product's shop (re-checked here, whatever the caller validated) at most once,
 with a quantity of 1..100000. Errors are nested like the payload
 (``{"components": [{}, {"stock_item_id": ["…"]}]}``) and nothing is written.
+
+Pictures are written whole too: ``images`` is the ordered list of uploaded image ids (at most
+10, each once). The primary picture is ``primary_image_id`` when given (it must be one of the
+list), otherwise the first of the list — so the same payload always gives the same result.
+Images the product already holds keep their rows, new ones are attached
+(``flowercrm.uploads.image_attach``: another shop's, unknown or already used images are a 400 on
+their index, ``{"images": [[], ["…"]]}``), and the ones left out are deleted with their files.
 """
 
 from __future__ import annotations
@@ -15,21 +22,31 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 
-from apps.catalog.models import Product, ProductCategory, ProductComponent
+from apps.catalog.models import MAX_PRODUCT_IMAGES, Product, ProductCategory, ProductComponent, ProductImage
 from apps.catalog.selectors import product_get, stock_items_by_id
 from apps.shops.models import MARKUP_LEVELS, Shop
 from apps.warehouse.models import StockItem
 from flowercrm.errors import Invalid, Protected
+from flowercrm.models import UploadedImage
 from flowercrm.money import quantize_money, round_to_step, with_markup
 from flowercrm.serializers import MAX_ID, MONEY_MAX, QUANTITY_MAX
+from flowercrm.uploads import image_attach, image_delete
 
 PRODUCT_FIELDS = ("name", "description", "category", "price", "sale_price", "sku", "is_active")
 MAX_COMPONENTS = 100
 MAX_EXTRAS = 50
 DEFAULT_MARKUP_KEY = "default"
+
+
+@dataclass(frozen=True)
+class ImagePlan:
+    """A checked picture list: image ids in order, and which one is primary (None: no images)."""
+
+    image_ids: list[int]
+    primary_id: int | None
 
 
 @dataclass(frozen=True)
@@ -45,19 +62,24 @@ class RecipeLine:
 
 @transaction.atomic
 def product_create(*, shop: Shop, data: Mapping[str, Any]) -> Product:
-    """A new product of ``shop`` with its recipe (``components``, may be empty).
+    """A new product of ``shop`` with its recipe (``components``, may be empty) and pictures
+    (``images``, may be empty; ``primary_image_id``).
 
     Guarantees: price >= 0; a sale price, when set, is >= 0 and below the price; the SKU (when
-    given) is unique in the shop; every component is a stock item of ``shop``, named once.
-    Returns the product as the selectors give it (recipe cost annotated, recipe prefetched).
+    given) is unique in the shop; every component is a stock item of ``shop``, named once;
+    every image is a free uploaded image of ``shop``, named once (see the module docstring).
+    Returns the product as the selectors give it (recipe cost annotated, recipe and pictures
+    prefetched).
     """
     lines = resolve_components(shop=shop, components=data.get("components") or [])
+    plan = plan_images(images=data.get("images") or [], primary=data.get("primary_image_id"))
     product = Product(shop=shop)
     _apply_fields(product, data)
     product.save()
     ProductComponent.objects.bulk_create(
         ProductComponent(product=product, stock_item=line.stock_item, quantity=line.quantity) for line in lines
     )
+    _replace_images(product=product, plan=plan)
     return product_get(shop=shop, product_id=product.pk)
 
 
@@ -65,31 +87,47 @@ def product_create(*, shop: Shop, data: Mapping[str, Any]) -> Product:
 def product_update(*, product: Product, data: Mapping[str, Any]) -> Product:
     """Change the fields present in ``data``; ``components`` (when present) replaces the
     recipe: lines for stock items already in it keep their row (quantity updated), the others
-    are added, the missing ones removed. Same guarantees as :func:`product_create`; the sale
-    price is checked against the resulting price."""
+    are added, the missing ones removed. ``images`` (when present) replaces the pictures the
+    same way (removed pictures lose their files once the transaction commits);
+    ``primary_image_id`` alone picks the cover among the current pictures. Same guarantees as
+    :func:`product_create`; the sale price is checked against the resulting price."""
     product = Product.objects.select_for_update().select_related("shop").get(pk=product.pk)
     lines = resolve_components(shop=product.shop, components=data["components"]) if "components" in data else None
+    plan = None
+    if "images" in data:
+        plan = plan_images(images=data["images"] or [], primary=data.get("primary_image_id"))
+    elif data.get("primary_image_id") is not None:
+        current = list(
+            ProductImage.objects.filter(product=product).order_by("position").values_list("image_id", flat=True)
+        )
+        plan = plan_images(images=current, primary=data["primary_image_id"])
     _apply_fields(product, data)
     product.save()
     if lines is not None:
         _replace_recipe(product=product, lines=lines)
+    if plan is not None:
+        _replace_images(product=product, plan=plan)
     return product_get(shop=product.shop, product_id=product.pk)
 
 
 @transaction.atomic
 def product_delete(*, product: Product) -> None:
-    """Delete a product and its recipe.
+    """Delete a product, its recipe and its pictures (their files leave storage once the
+    transaction commits).
 
-    Nothing references products yet, so this is a plain delete. Order lines will reference
-    products with ``PROTECT``: deleting a product that was ever ordered then raises
-    ``Protected`` (409 ``protected``) and changes nothing — such a product is taken off sale
-    with ``is_active = false`` instead, so old orders keep their lines.
+    Order lines reference products with ``PROTECT``: deleting a product that was ever ordered
+    raises ``Protected`` (409 ``protected``) and changes nothing — its pictures stay too; such
+    a product is taken off sale with ``is_active = false`` instead, so old orders keep their
+    lines.
     """
     try:
         with transaction.atomic():
-            product.delete()
+            pictures = list(ProductImage.objects.filter(product=product).select_related("image"))
+            product.delete()  # refused before anything is deleted when an order line holds it
     except ProtectedError:
         raise Protected("Товар есть в заказах и не может быть удалён; снимите его с продажи.") from None
+    for picture in pictures:
+        image_delete(image=picture.image)
 
 
 def _apply_fields(product: Product, data: Mapping[str, Any]) -> None:
@@ -134,6 +172,84 @@ def _replace_recipe(*, product: Product, lines: Sequence[RecipeLine]) -> None:
         ProductComponent(product=product, stock_item=line.stock_item, quantity=line.quantity)
         for item_id, line in wanted.items()
         if item_id not in existing
+    )
+
+
+def plan_images(*, images: Sequence[int | UploadedImage], primary: Any = None) -> ImagePlan:
+    """Check the shape of a picture list (no database access): at most 10 ids, each an id
+    (or an ``UploadedImage``) named once, and ``primary`` (None or one of them). Errors are
+    per index — ``{"images": [[], ["…"]]}`` — or on ``primary_image_id``; whether each image
+    is the shop's and free is checked when it is attached."""
+    if not isinstance(images, Sequence) or isinstance(images, str):
+        raise Invalid({"images": ["Ожидается список id изображений."]})
+    if len(images) > MAX_PRODUCT_IMAGES:
+        raise Invalid({"images": [f"Не больше {MAX_PRODUCT_IMAGES} изображений у товара."]})
+    ids: list[int] = []
+    errors: list[list[str]] = []
+    seen: dict[int, int] = {}
+    for index, raw in enumerate(images):
+        image_id = raw.pk if isinstance(raw, UploadedImage) else raw
+        if isinstance(image_id, bool) or not isinstance(image_id, int) or not 1 <= image_id <= MAX_ID:
+            errors.append(["Ожидается id изображения."])
+        elif image_id in seen:
+            errors.append([f"Это изображение уже есть в списке (позиция {seen[image_id] + 1})."])
+        else:
+            seen[image_id] = index
+            ids.append(image_id)
+            errors.append([])
+    if any(errors):
+        raise Invalid({"images": errors})
+    if isinstance(primary, UploadedImage):
+        primary = primary.pk
+    if primary is None:
+        return ImagePlan(image_ids=ids, primary_id=ids[0] if ids else None)
+    if isinstance(primary, bool) or not isinstance(primary, int) or primary not in seen:
+        raise Invalid({"primary_image_id": ["Главное изображение должно быть одним из изображений товара."]})
+    return ImagePlan(image_ids=ids, primary_id=primary)
+
+
+def _replace_images(*, product: Product, plan: ImagePlan) -> None:
+    """Make the product's pictures exactly ``plan``: kept images keep their rows (moved and
+    re-flagged in two steps, so the unique position and single-primary constraints hold after
+    every statement), new ones are attached, left-out ones deleted with their files."""
+    existing = {p.image_id: p for p in ProductImage.objects.filter(product=product).select_related("image")}
+    attached: dict[int, UploadedImage] = {}
+    errors: list[list[str]] = []
+    for image_id in plan.image_ids:
+        errors.append([])
+        if image_id in existing:
+            continue
+        try:
+            attached[image_id] = image_attach(shop=product.shop, image_id=image_id, field="images")
+        except Invalid as exc:  # the caller's transaction rolls back whatever was attached before
+            errors[-1] = list(exc.extra["errors"]["images"])
+    if any(errors):
+        raise Invalid({"images": errors})
+
+    wanted = {image_id: (position, image_id == plan.primary_id) for position, image_id in enumerate(plan.image_ids)}
+    removed = [p for image_id, p in existing.items() if image_id not in wanted]
+    if removed:
+        ProductImage.objects.filter(pk__in=[p.pk for p in removed]).delete()
+        for picture in removed:
+            image_delete(image=picture.image)
+
+    moved = [
+        p for image_id, p in existing.items() if image_id in wanted and wanted[image_id] != (p.position, p.is_primary)
+    ]
+    if moved:
+        # Out of the way first: above every current and every final position.
+        offset = max(max(p.position for p in existing.values()) + 1, MAX_PRODUCT_IMAGES)
+        ProductImage.objects.filter(pk__in=[p.pk for p in moved]).update(
+            position=F("position") + offset, is_primary=False
+        )
+        now = timezone.now()  # bulk_update skips auto_now
+        for picture in moved:
+            picture.position, picture.is_primary = wanted[picture.image_id]
+            picture.updated_at = now
+        ProductImage.objects.bulk_update(moved, ["position", "is_primary", "updated_at"])
+    ProductImage.objects.bulk_create(
+        ProductImage(product=product, image=image, position=wanted[image_id][0], is_primary=wanted[image_id][1])
+        for image_id, image in attached.items()
     )
 
 

@@ -60,8 +60,9 @@ def date_reminders_send(*, shop: Shop, today: dt.date | None = None, days: int |
             due.append(item)
         chats: list[int] = []
         if due:
-            chats = list(
-                User.objects.filter(
+            chats = [
+                chat
+                for chat in User.objects.filter(
                     memberships__shop=shop,
                     memberships__is_active=True,
                     memberships__role__in=BACK_OFFICE_ROLES,
@@ -70,7 +71,8 @@ def date_reminders_send(*, shop: Shop, today: dt.date | None = None, days: int |
                 )
                 .values_list("telegram_id", flat=True)
                 .distinct()
-            )
+                if chat is not None
+            ]
     # Sent now, after the commit, and waited for: a cron process must not exit before sending.
     text = _text(shop, due) if due else ""
     deliver(TelegramMessage(chat_id=chat, text=text) for chat in chats)

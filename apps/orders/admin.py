@@ -11,9 +11,9 @@ from django.http import HttpRequest
 
 from apps.accounts.models import User
 from apps.orders import services
-from apps.orders.models import Order, OrderEvent, OrderItem, OrderStatus, Payment
+from apps.orders.models import Order, OrderEvent, OrderItem, OrderPhoto, OrderStatus, Payment
 from apps.orders.status import allowed_transitions
-from flowercrm.admin import ShopScopedAdmin, back_office_roles
+from flowercrm.admin import ShopScopedAdmin, ShopScopedReadOnlyInline, back_office_roles, image_preview
 from flowercrm.errors import DomainError
 
 EDITABLE = [
@@ -61,6 +61,21 @@ class OrderEventInline(ReadOnlyInline):
     fields = readonly_fields = ("created_at", "type", "actor", "data")
 
 
+class OrderPhotoInline(ShopScopedReadOnlyInline):
+    """The order's photos with previews (added and removed through the API, which removes the
+    files)."""
+
+    model = OrderPhoto
+    fields = readonly_fields = ("preview", "kind", "created_by", "created_at")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("image", "created_by")
+
+    @admin.display(description="Фото")
+    def preview(self, obj: OrderPhoto) -> str:
+        return image_preview(obj.image, height=120)
+
+
 class OrderAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     transition_to = forms.ChoiceField(label="Перевести в статус", required=False)
     transition_reason = forms.CharField(label="Причина", required=False, max_length=1000)
@@ -88,7 +103,7 @@ class OrderAdmin(ShopScopedAdmin):
     search_fields = ["number", "recipient_name", "recipient_phone", "customer__name", "customer__phone"]
     list_select_related = ["shop", "customer"]
     date_hierarchy = "delivery_date"
-    inlines = [OrderItemInline, PaymentInline, OrderEventInline]
+    inlines = [OrderItemInline, PaymentInline, OrderEventInline, OrderPhotoInline]
     readonly_fields = [
         "shop",
         "number",

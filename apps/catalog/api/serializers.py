@@ -9,9 +9,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.catalog.models import Product, ProductCategory, ProductComponent
+from apps.catalog.models import MAX_PRODUCT_IMAGES, Product, ProductCategory, ProductComponent, ProductImage
 from apps.catalog.services import MAX_COMPONENTS, MAX_EXTRAS
 from apps.warehouse.models import StockItem
+from flowercrm.images_api import ShopImageField
 from flowercrm.serializers import MoneyField, QuantityField, ShopRelatedField
 
 
@@ -51,9 +52,35 @@ class ProductComponentOutputSerializer(serializers.ModelSerializer[ProductCompon
         read_only_fields = fields
 
 
+class ProductImageOutputSerializer(serializers.ModelSerializer[ProductImage]):
+    """A product picture. ``id`` is the uploaded image's id — the one ``images`` takes — so a
+    client reorders by sending the ids back. URLs are built now (absolute with a request)."""
+
+    id = serializers.IntegerField(source="image_id", read_only=True)
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    width = serializers.IntegerField(source="image.width", read_only=True)
+    height = serializers.IntegerField(source="image.height", read_only=True)
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "url", "thumbnail_url", "width", "height", "position", "is_primary"]
+        read_only_fields = fields
+
+    def get_url(self, picture: ProductImage) -> str:
+        return self._absolute(picture.image.url)
+
+    def get_thumbnail_url(self, picture: ProductImage) -> str:
+        return self._absolute(picture.image.thumbnail_url)
+
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
 class ProductOutputSerializer(serializers.ModelSerializer[Product]):
-    """A product with its recipe, cost and margin. Read it from ``apps.catalog.selectors``
-    (the recipe cost is annotated there)."""
+    """A product with its recipe, cost, margin and pictures. Read it from
+    ``apps.catalog.selectors`` (the recipe cost is annotated and the pictures prefetched there)."""
 
     price = MoneyField(read_only=True)
     sale_price = MoneyField(read_only=True, allow_null=True)
@@ -62,6 +89,8 @@ class ProductOutputSerializer(serializers.ModelSerializer[Product]):
     cost = ComputedMoneyField()
     margin = ComputedMoneyField()
     margin_percent = ComputedMoneyField(decimal_places=1, allow_null=True)
+    images = ProductImageOutputSerializer(many=True, read_only=True)
+    primary_image = ProductImageOutputSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Product
@@ -79,6 +108,8 @@ class ProductOutputSerializer(serializers.ModelSerializer[Product]):
             "cost",
             "margin",
             "margin_percent",
+            "images",
+            "primary_image",
             "created_at",
             "updated_at",
         ]
@@ -92,10 +123,38 @@ class ComponentInputSerializer(serializers.Serializer[Any]):
     quantity = QuantityField()
 
 
+class ImageIdListField(serializers.ListField):
+    """A list of uploaded image ids of the active shop whose errors are nested like the
+    payload (``[[], ["…"]]``, one entry per index) rather than DRF's ``{index: […]}``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", ShopImageField())
+        super().__init__(**kwargs)
+
+    def run_child_validation(self, data: list[Any]) -> list[Any]:
+        # Before the children (a query each), not after them as ListField's validator would.
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        result: list[Any] = []
+        errors: list[Any] = []
+        for item in data:
+            try:
+                result.append(self.child.run_validation(item))
+                errors.append([])
+            except serializers.ValidationError as exc:
+                errors.append(exc.detail)
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return result
+
+
 class ProductInputSerializer(serializers.Serializer[Any]):
     """``POST``/``PUT``/``PATCH /api/products/``. ``components`` (when sent) replaces the
-    recipe; the service checks the rules that cross fields and rows (sale price below price,
-    unique SKU, each stock item once)."""
+    recipe and ``images`` (ordered uploaded image ids) the pictures; the primary picture is
+    ``primary_image_id`` when sent (one of ``images``, or of the current pictures when
+    ``images`` is not sent), otherwise the first. The service checks the rules that cross
+    fields and rows (sale price below price, unique SKU, each stock item and image once, images
+    free to attach)."""
 
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
@@ -107,6 +166,12 @@ class ProductInputSerializer(serializers.Serializer[Any]):
     components: serializers.ListSerializer[Any] = serializers.ListSerializer(
         child=ComponentInputSerializer(), required=False, max_length=MAX_COMPONENTS
     )
+    images = ImageIdListField(
+        required=False,
+        max_length=MAX_PRODUCT_IMAGES,
+        error_messages={"max_length": f"Не больше {MAX_PRODUCT_IMAGES} изображений у товара."},
+    )
+    primary_image_id = ShopImageField(required=False, allow_null=True)
 
 
 # --- the calculator ------------------------------------------------------------------------

@@ -7,15 +7,25 @@ from typing import Any
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import User
 from apps.accounts.tests.factories import PASSWORD
-from apps.catalog.models import Product, ProductComponent
-from apps.catalog.tests.factories import ProductComponentFactory, ProductFactory, StockItemFactory
+from apps.catalog.models import Product, ProductComponent, ProductImage
+from apps.catalog.tests.factories import (
+    ProductComponentFactory,
+    ProductFactory,
+    StockItemFactory,
+    product_with_images,
+)
 from apps.shops import services as shop_services
 from apps.shops.models import Membership, Shop
 from apps.shops.tests.factories import ShopFactory
+from flowercrm.models import UploadedImage
 from flowercrm.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +192,65 @@ def test_delete_through_the_admin(manager: Membership, shop: Shop) -> None:
     assert response.status_code == 302
     assert not Product.objects.exists()
     assert not ProductComponent.objects.exists()
+
+
+# --- pictures --------------------------------------------------------------------------------
+
+
+def test_changelist_shows_the_cover_thumbnail_without_a_query_per_row(manager: Membership, shop: Shop) -> None:
+    product = product_with_images(shop=shop, images=2)
+    cover, other = (p.image for p in product.images.order_by("position"))
+    client = browser(manager)
+    page = client.get("/admin/catalog/product/").content.decode()
+    assert f'<img src="/media/{cover.thumbnail.name}"' in page
+    assert f'href="/media/{cover.file.name}"' in page
+    assert other.thumbnail.name not in page  # the list shows the cover only
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/admin/catalog/product/").status_code == 200
+        return len(captured)
+
+    one = queries()
+    for _ in range(5):
+        product_with_images(shop=shop, images=3)
+    assert queries() == one
+
+
+def test_change_form_shows_every_picture_read_only(manager: Membership, shop: Shop) -> None:
+    product = product_with_images(shop=shop, images=2, name="С фото")
+    client = browser(manager)
+    page = client.get(change_url(product))
+    assert page.status_code == 200
+    html = page.content.decode()
+    for picture in product.images.all():
+        assert f'<img src="/media/{picture.image.thumbnail.name}"' in html
+    [formset] = [f for f in page.context["inline_admin_formsets"] if f.formset.model is ProductImage]
+    assert not formset.has_add_permission and not formset.has_change_permission and not formset.has_delete_permission
+
+    # Saving the product (with or without the pictures' management form) leaves them alone.
+    before = sorted(ProductImage.objects.values_list("id", "image_id", "position", "is_primary"))
+    data = form_data(shop, [], name="С фото", price="13000.00")
+    data.pop("shop")
+    assert client.post(change_url(product), data).status_code == 302
+    data.update({"images-TOTAL_FORMS": "2", "images-INITIAL_FORMS": "2", "images-0-DELETE": "on"})
+    assert client.post(change_url(product), data).status_code == 302
+    product.refresh_from_db()
+    assert product.price == Decimal("13000.00")
+    assert sorted(ProductImage.objects.values_list("id", "image_id", "position", "is_primary")) == before
+
+
+def test_delete_through_the_admin_removes_the_pictures(
+    manager: Membership, shop: Shop, settings: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    product = product_with_images(shop=shop, images=2)
+    keys = [name for p in product.images.all() for name in (p.image.file.name, p.image.thumbnail.name)]
+    for key in keys:
+        default_storage.save(key, ContentFile(b"x"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser(manager).post(f"/admin/catalog/product/{product.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not ProductImage.objects.exists()
+    assert not UploadedImage.objects.exists()
+    assert not any(default_storage.exists(key) for key in keys)

@@ -91,6 +91,8 @@ def test_create_returns_detail_with_costs_as_strings(manager_api, rose, greenery
         "cost": "4111.50",
         "margin": "9388.50",
         "margin_percent": "69.5",  # 9388.50 / 13500 = 69.544…
+        "images": [],
+        "primary_image": None,
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
     }
@@ -346,8 +348,9 @@ def test_path_ids_are_bounded(manager_api):
 def test_list_query_count_does_not_grow(manager_api, shop, django_assert_num_queries, count):
     for _ in range(count):
         product_with_recipe(shop=shop, components=3)
-    # user + membership (auth), count, products with cost, components with stock items
-    with django_assert_num_queries(5):
+    # user + membership (auth), count, products with cost, components with stock items,
+    # pictures with their images (apps/catalog/tests/api/test_product_images.py fills them)
+    with django_assert_num_queries(6):
         response = manager_api.get(URL)
     assert response.status_code == 200
     body = response.json()
