@@ -35,28 +35,17 @@ EDITABLE = [
 ]
 
 
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class OrderItemInline(ReadOnlyInline):
+class OrderItemInline(ShopScopedReadOnlyInline):
     model = OrderItem
     fields = readonly_fields = ("name", "quantity", "unit_price", "unit_cost", "line_total")
 
 
-class PaymentInline(ReadOnlyInline):
+class PaymentInline(ShopScopedReadOnlyInline):
     model = Payment
     fields = readonly_fields = ("paid_at", "amount", "method", "external_id", "actor")
 
 
-class OrderEventInline(ReadOnlyInline):
+class OrderEventInline(ShopScopedReadOnlyInline):
     model = OrderEvent
     fields = readonly_fields = ("created_at", "type", "actor", "data")
 

@@ -73,3 +73,11 @@ def test_transitions_offered_follow_the_table_and_refusals_change_nothing(manage
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.status == OrderStatus.CONFIRMED and order.card_text == ""
+
+
+def test_managers_see_items_payments_and_the_event_log(manager_client, shop) -> None:
+    manager, client = manager_client
+    order = make_order(shop, manager.user, make_product(shop))
+    page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert order.items.get().name in page
+    assert "Создан" in page  # the event log row, by its label
