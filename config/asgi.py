@@ -9,8 +9,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from flowercrm.asgi import BodySizeLimitMiddleware  # noqa: E402
+from flowercrm.realtime.origin import AllowedOriginValidator  # noqa: E402
+from flowercrm.realtime.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter({"http": BodySizeLimitMiddleware(django_asgi_app)})
+application = ProtocolTypeRouter(
+    {
+        "http": BodySizeLimitMiddleware(django_asgi_app),
+        "websocket": AllowedOriginValidator(URLRouter(websocket_urlpatterns)),
+    }
+)

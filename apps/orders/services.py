@@ -11,15 +11,17 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.utils import timezone
 
-from apps.catalog.models import Product, ProductComponent
+from apps.catalog.models import Product
+from apps.catalog.selectors import product_annotate
 from apps.customers.models import Customer
+from apps.orders.events import publish_order_event
 from apps.orders.models import (
     DeliveryMethod,
     EventType,
@@ -39,12 +41,12 @@ from apps.shops.models import DeliveryZone, Shop
 from apps.warehouse.models import StockItem
 from apps.warehouse.services import stock_consume, stock_release, stock_reserve
 from flowercrm.errors import AddressRequired, Conflict, Forbidden, Invalid, InvalidTransition
+from flowercrm.money import quantize_money
 from flowercrm.roles import Role
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 S = OrderStatus
 
@@ -72,13 +74,15 @@ MONEY_FIELDS = ("delivery_fee", "discount")
 COURIER_ISSUES = frozenset({IssueType.RECIPIENT_UNAVAILABLE, IssueType.WRONG_ADDRESS})
 
 
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+money = quantize_money
 
 
 def order_log_event(*, order: Order, type: str, actor: User | None, data: dict[str, Any] | None = None) -> OrderEvent:
-    """Append to the order's event log (the history shown in the detail and replayed on /ws)."""
-    return OrderEvent.objects.create(shop_id=order.shop_id, order=order, type=type, actor=actor, data=data or {})
+    """Append to the order's event log (the history shown in the detail and replayed on /ws)
+    and publish it to the order's live audiences once the transaction commits."""
+    event = OrderEvent.objects.create(shop_id=order.shop_id, order=order, type=type, actor=actor, data=data or {})
+    publish_order_event(order=order, event=event)
+    return event
 
 
 def _jsonable(value: Any) -> Any:
@@ -105,21 +109,12 @@ def _next_number(shop: Shop) -> int:
 # --- Items and money --------------------------------------------------------------------
 
 
-def _products_with_recipes(shop: Shop, product_ids: list[int]) -> dict[int, Product]:
-    components = Prefetch("components", queryset=ProductComponent.objects.select_related("stock_item"))
-    return {p.id: p for p in Product.objects.filter(shop=shop, id__in=product_ids).prefetch_related(components)}
-
-
-def recipe_cost(product: Product) -> Decimal:
-    """Σ component quantity × the stock item's current unit cost (components prefetched)."""
-    return money(sum((c.stock_item.unit_cost * c.quantity for c in product.components.all()), ZERO))
-
-
 def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]]) -> list[OrderItem]:
     """Order lines priced from the catalog: ``[{"product": Product, "quantity": int}]``."""
     if not lines:
         raise Invalid({"items": ["Добавьте хотя бы одну позицию."]})
-    products = _products_with_recipes(shop, [line["product"].id for line in lines])
+    ids = [line["product"].id for line in lines]
+    products = {p.id: p for p in product_annotate(Product.objects.filter(shop=shop, id__in=ids))}
     errors: list[dict[str, Any]] = []
     items = []
     for line in lines:
@@ -135,7 +130,7 @@ def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]]) -> list[OrderIte
                 name=product.name,
                 quantity=line["quantity"],
                 unit_price=unit_price,
-                unit_cost=recipe_cost(product),
+                unit_cost=product.cost,
                 line_total=money(unit_price * line["quantity"]),
             )
         )
@@ -517,3 +512,13 @@ TRACKING_KEPT_FOR = dt.timedelta(days=30)
 def tracking_closed(order: Order) -> bool:
     """Tracking links die 30 days after the order is delivered or cancelled."""
     return order.closed_at is not None and timezone.now() - order.closed_at > TRACKING_KEPT_FOR
+
+
+def orders_reindex_for_customer(*, customer: Customer) -> int:
+    """Refresh ``search_text`` of the customer's orders after their name or phone changed (or
+    orders moved to them in a merge), so order search finds them by the buyer as they are now."""
+    orders = list(Order.objects.filter(customer=customer).select_related("customer"))
+    for order in orders:
+        order.search_text = order.compute_search_text()
+    Order.objects.bulk_update(orders, ["search_text"], batch_size=500)
+    return len(orders)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.orders.models import EventType, Order, OrderStatus, PhotoKind
+from apps.production.events import publish_task_update
 from apps.production.models import ProductionTask, TaskPriority, TaskStatus
 from flowercrm.errors import Conflict, Forbidden
 from flowercrm.roles import ELIGIBLE_FLORIST_ROLES, Role
@@ -57,6 +58,7 @@ def task_follow_order(*, order: Order, frm: str, to: str, reason: str = "") -> P
         task.started_at = task.finished_at = task.minutes_spent = None
         task.cancel_reason = ""
         task.save()
+        publish_task_update(shop_id=task.shop_id, order_id=order.pk)
         return task
     if task is None:
         return None
@@ -79,14 +81,18 @@ def task_follow_order(*, order: Order, frm: str, to: str, reason: str = "") -> P
     else:
         return task
     task.save()
+    publish_task_update(shop_id=task.shop_id, order_id=order.pk)
     return task
 
 
 def task_sync_florist(*, order: Order) -> None:
     """``order.florist`` and ``task.florist`` are one assignment."""
-    ProductionTask.objects.filter(order=order).exclude(status__in=[TaskStatus.DONE, TaskStatus.CANCELLED]).update(
-        florist_id=order.florist_id, updated_at=timezone.now()
-    )
+    if (
+        ProductionTask.objects.filter(order=order)
+        .exclude(status__in=[TaskStatus.DONE, TaskStatus.CANCELLED])
+        .update(florist_id=order.florist_id, updated_at=timezone.now())
+    ):
+        publish_task_update(shop_id=order.shop_id, order_id=order.pk)
 
 
 def _lock(task: ProductionTask) -> tuple[Order, ProductionTask]:
@@ -102,6 +108,7 @@ def _assign(*, order: Order, task: ProductionTask, florist: User | None, actor: 
     order.save(update_fields=["florist", "updated_at"])
     task.florist = florist
     task.save(update_fields=["florist", "updated_at"])
+    publish_task_update(shop_id=task.shop_id, order_id=order.pk)
     order_log_event(
         order=order,
         type=EventType.ASSIGNED,
@@ -151,6 +158,7 @@ def task_assign(*, task: ProductionTask, actor: User, florist: User | None, note
     if notes is not None and notes != task.notes:
         task.notes = notes
         task.save(update_fields=["notes", "updated_at"])
+        publish_task_update(shop_id=task.shop_id, order_id=task.order_id)
     return task
 
 
@@ -196,6 +204,7 @@ def task_complete(
     if notes is not None:
         task.notes = notes
     task.save(update_fields=["notes", "result_photo", "updated_at"])
+    publish_task_update(shop_id=task.shop_id, order_id=task.order_id)
     return task
 
 

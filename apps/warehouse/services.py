@@ -37,7 +37,7 @@ def _lock(shop: Shop, item_ids: list[int]) -> dict[int, StockItem]:
     if unknown:
         raise Invalid({"stock_item_id": [f"Складские позиции не найдены: {', '.join(map(str, unknown))}."]})
     for item in found.values():
-        item.was_low = is_low_stock(item)  # type: ignore[attr-defined]  (stock_low fires on the crossing)
+        item.was_low = is_low_stock(item)  # type: ignore[attr-defined]  # stock_low fires on the crossing
     return found
 
 
