@@ -35,6 +35,7 @@ from apps.orders.models import (
     Payment,
     PaymentStatus,
 )
+from apps.orders.notifications import schedule_notifications
 from apps.orders.status import BEFORE_ASSEMBLY, role_may, transition_for
 from apps.production.services import task_follow_order, task_sync_florist
 from apps.shops.models import DeliveryZone, Shop
@@ -82,6 +83,7 @@ def order_log_event(*, order: Order, type: str, actor: User | None, data: dict[s
     and publish it to the order's live audiences once the transaction commits."""
     event = OrderEvent.objects.create(shop_id=order.shop_id, order=order, type=type, actor=actor, data=data or {})
     publish_order_event(order=order, event=event)
+    schedule_notifications(event)
     return event
 
 
