@@ -153,18 +153,17 @@ def main() -> None:
     server = subprocess.Popen(  # noqa: S603
         [
             str(ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
             "config.asgi:application",
-            "-k",
-            "uvicorn_worker.UvicornWorker",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
         ],
         cwd=ROOT,
-        env={**os.environ, "LOG_LEVEL": "WARNING"},
+        env={
+            **os.environ,
+            "LOG_LEVEL": "WARNING",
+            "BIND": f"127.0.0.1:{args.port}",
+            "WEB_CONCURRENCY": str(args.workers),
+        },
     )
     try:
         base = f"http://127.0.0.1:{args.port}"
@@ -190,7 +189,7 @@ def main() -> None:
                 raw_times.append((time.perf_counter() - start) * 1000)
         api50, api95 = percentile(api_times, 0.5), percentile(api_times, 0.95)
         raw50, raw95 = percentile(raw_times, 0.5), percentile(raw_times, 0.95)
-        print(f"orders in shop: {args.orders}, requests: {args.requests}, gunicorn+uvicorn workers: {args.workers}")
+        print(f"orders in shop: {args.orders}, requests: {args.requests}, gunicorn.conf.py workers: {args.workers}")
         print(
             f"API  GET /api/orders/?limit=100  p50 {api50:.1f} ms  p95 {api95:.1f} ms  (mean {statistics.mean(api_times):.1f})"
         )
