@@ -4,42 +4,18 @@ one product only, and concurrent reorders of one product serialise on its row.""
 from __future__ import annotations
 
 import itertools
-import threading
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from apps.catalog.models import Product, ProductImage
 from apps.catalog.services import product_create, product_update
 from apps.catalog.tests.factories import UploadedImageFactory
 from flowercrm.errors import DomainError
 from flowercrm.models import UploadedImage
+from flowercrm.testing import run_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("requires_postgres")]
-
-
-def run_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def target(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_one_image_is_attached_to_one_of_eight_concurrent_products(shop) -> None:

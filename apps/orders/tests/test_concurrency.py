@@ -3,12 +3,9 @@ idempotent retries make one order."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from apps.orders.models import Order, OrderStatus
 from apps.orders.services import order_transition
@@ -16,29 +13,9 @@ from apps.orders.tests.factories import make_order, make_product, make_stock, or
 from apps.warehouse.models import StockMovement
 from flowercrm.errors import DomainError
 from flowercrm.roles import Role
+from flowercrm.testing import run_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("requires_postgres")]
-
-
-def run_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def target(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_twenty_concurrent_assemblies_against_stock_for_ten(shop, member) -> None:

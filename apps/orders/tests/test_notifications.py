@@ -31,7 +31,9 @@ def staff(member):
     }
 
 
-def test_a_new_order_goes_to_linked_admins_and_managers(shop, staff, telegram_outbox, django_capture_on_commit_callbacks) -> None:
+def test_a_new_order_goes_to_linked_admins_and_managers(
+    shop, staff, telegram_outbox, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         order = make_order(shop, staff["manager"].user, make_product(shop, price="15000"))
     assert sorted(m.chat_id for m in telegram_outbox) == [101, 102]
@@ -39,7 +41,9 @@ def test_a_new_order_goes_to_linked_admins_and_managers(shop, staff, telegram_ou
     assert "15000.00 KZT" in telegram_outbox[0].text
 
 
-def test_assigned_courier_and_florist_are_told(shop, staff, telegram_outbox, django_capture_on_commit_callbacks) -> None:
+def test_assigned_courier_and_florist_are_told(
+    shop, staff, telegram_outbox, django_capture_on_commit_callbacks
+) -> None:
     order = make_order(shop, staff["manager"].user, make_product(shop))
     telegram_outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

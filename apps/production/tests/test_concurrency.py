@@ -7,11 +7,11 @@ import pytest
 from apps.orders.models import OrderStatus
 from apps.orders.services import order_transition
 from apps.orders.tests.factories import make_order, make_product
-from apps.orders.tests.test_concurrency import run_threads
 from apps.production.models import ProductionTask
 from apps.production.services import task_take
 from flowercrm.errors import Conflict
 from flowercrm.roles import Role
+from flowercrm.testing import run_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("requires_postgres")]
 

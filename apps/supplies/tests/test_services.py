@@ -1,13 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from apps.shops.models import Shop
 from apps.shops.tests.factories import ShopFactory
@@ -17,6 +14,7 @@ from apps.supplies.tests.factories import SupplierFactory, SupplyFactory, Supply
 from apps.warehouse.models import MovementKind, StockItem, StockMovement
 from apps.warehouse.tests.factories import StockItemFactory
 from flowercrm.errors import Conflict, Invalid
+from flowercrm.testing import run_concurrently as _in_threads
 
 D = Decimal
 
@@ -332,28 +330,6 @@ def test_supplier_names_are_unique_per_shop_regardless_of_case(shop: Shop, other
 
 
 # --- concurrency (PostgreSQL) -------------------------------------------------------------------
-
-
-def _in_threads(targets: list[Callable[[], Any]]) -> list[Any]:
-    results: list[Any] = [None] * len(targets)
-    barrier = threading.Barrier(len(targets), timeout=10)
-
-    def run(index: int, target: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = target()
-        except BaseException as exc:  # noqa: BLE001 - inspected by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,19 +4,18 @@ without them every thread would read the same quantity and the tests would fail.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from apps.warehouse import services
 from apps.warehouse.models import MovementKind, StockItem, StockMovement
 from apps.warehouse.tests.factories import StockItemFactory
 from flowercrm.errors import InsufficientStock
+from flowercrm.testing import run_concurrently as _run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,28 +30,6 @@ def slow_lock(monkeypatch: pytest.MonkeyPatch) -> None:
         return found
 
     monkeypatch.setattr(services, "_lock", lock_then_pause)
-
-
-def _run_in_threads(targets: list[Callable[[], Any]]) -> list[Any]:
-    results: list[Any] = [None] * len(targets)
-    barrier = threading.Barrier(len(targets), timeout=10)
-
-    def run(index: int, target: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = target()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def _assert_chain(item: StockItem) -> None:
