@@ -12,27 +12,14 @@ from django.http import HttpRequest
 from apps.accounts.models import User
 from apps.orders import services
 from apps.orders.models import Order, OrderEvent, OrderItem, OrderPhoto, OrderStatus, Payment
+from apps.orders.services import DETAIL_FIELDS
 from apps.orders.status import allowed_transitions
 from flowercrm.admin import ShopScopedAdmin, ShopScopedReadOnlyInline, back_office_roles, image_preview
 from flowercrm.errors import DomainError
 
-EDITABLE = [
-    "recipient_name",
-    "recipient_phone",
-    "is_anonymous",
-    "delivery_address",
-    "delivery_entrance",
-    "delivery_floor",
-    "delivery_intercom",
-    "address_needs_clarification",
-    "call_before",
-    "surprise",
-    "delivery_date",
-    "delivery_time_from",
-    "delivery_time_to",
-    "card_text",
-    "comment",
-]
+# The order details a back-office user edits here; the delivery method (it changes the fee)
+# and the source are changed through the API.
+EDITABLE = [name for name in DETAIL_FIELDS if name not in ("delivery_method", "source")]
 
 
 class OrderItemInline(ShopScopedReadOnlyInline):
