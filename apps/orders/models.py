@@ -216,6 +216,8 @@ class Order(SearchableModel, ShopOwnedModel):
             models.Index(fields=["shop", "delivery_date", "delivery_time_from"]),
             models.Index(fields=["shop", "courier", "status"]),
             models.Index(fields=["shop", "customer"]),
+            # The default list order (newest first).
+            models.Index(fields=["shop", "-created_at", "-id"], name="orders_order_shop_newest"),
         ]
 
     def __str__(self) -> str:
