@@ -159,3 +159,10 @@ def test_seed_demo_refused_in_production(settings: Any) -> None:
     with pytest.raises(CommandError):
         run("seed_demo")
     assert not Shop.objects.exists()
+
+
+def test_create_shop_without_a_password_says_how_the_admin_logs_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    out = run("create_shop", "Тюльпан", "--admin-phone", "+77015550077")
+    assert "Telegram" in out
+    assert not User.objects.get(phone="+77015550077").has_usable_password()

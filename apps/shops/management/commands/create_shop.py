@@ -47,5 +47,10 @@ class Command(BaseCommand):
         except DomainError as exc:
             errors = exc.extra.get("errors")
             raise CommandError(f"{exc.detail} {errors or ''}".strip()) from None
-        note = " (existing user, password unchanged)" if staff.existing_user else ""
+        if staff.existing_user:
+            note = " (existing user, password unchanged)"
+        elif not password:
+            note = " (no password set: this admin logs in with a Telegram code until they set one)"
+        else:
+            note = ""
         self.stdout.write(self.style.SUCCESS(f"Shop #{shop.id} «{shop.name}» created; admin {phone}{note}."))
