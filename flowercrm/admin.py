@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import ForeignKey, Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
@@ -108,6 +110,22 @@ class ShopScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any) -> ModelChoiceField:  # type: ignore[type-arg,override]
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         return _scope_choices(field, db_field, request, lambda: self._shops_with(request, roles.WRITE))
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        """A relation named plainly in ``list_filter`` offers every row of the related table
+        (every user of the platform, every shop); it is narrowed to the values the user's own
+        rows hold (``RelatedOnlyFieldListFilter``)."""
+        return [_scoped_list_filter(self.model, entry) for entry in super().get_list_filter(request)]
+
+
+def _scoped_list_filter(model: type[Model], entry: Any) -> Any:
+    if not isinstance(entry, str):
+        return entry
+    try:
+        field = get_fields_from_path(model, entry)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return entry
+    return (entry, admin.RelatedOnlyFieldListFilter) if field.is_relation else entry
 
 
 def _scope_choices(field: Any, db_field: ForeignKey, request: HttpRequest, shops: Any) -> Any:  # type: ignore[type-arg]

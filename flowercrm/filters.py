@@ -22,18 +22,26 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 
+def search_query_terms(request: Request) -> list[str]:
+    """The terms of the request's ``?search=`` (``flowercrm.search.search_terms``; none when it
+    is absent or blank); longer than ``MAX_SEARCH_LENGTH`` is a 400."""
+    query = request.query_params.get("search", "")
+    if not query.strip():
+        return []
+    if len(query) > MAX_SEARCH_LENGTH:
+        raise serializers.ValidationError({"search": [f"Не длиннее {MAX_SEARCH_LENGTH} символов."]})
+    return search_terms(query)
+
+
 class SearchTextFilter(BaseFilterBackend):
     """``?search=`` — case-insensitive substring on ``view.search_text_field`` (default
     ``search_text``), Cyrillic included, phones by any part of their digits."""
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
         field = getattr(view, "search_text_field", None)
-        query = request.query_params.get("search", "")
-        if not field or not query.strip():
+        if not field:
             return queryset
-        if len(query) > MAX_SEARCH_LENGTH:
-            raise serializers.ValidationError({"search": [f"Не длиннее {MAX_SEARCH_LENGTH} символов."]})
-        terms = search_terms(query)
+        terms = search_query_terms(request)
         if not terms:
             return queryset
         return queryset.filter(reduce(or_, (Q(**{f"{field}__contains": t}) for t in terms)))

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from apps.accounts.models import User
+from flowercrm import events
 from flowercrm.admin import ShopScopedAdmin
 from flowercrm.phone import normalize_phone
 
@@ -54,6 +55,12 @@ class UserAdmin(ShopScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
         ("Даты", {"fields": ("last_login", "created_at", "updated_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "name", "email", "password1")}),)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Their tokens stop working at once; their open sockets are closed too (after commit).
+            events.force_close(user_id=obj.pk)
 
     def _allowed(self, request: HttpRequest, permission: str, obj: Any) -> bool:
         if request.user.is_superuser:

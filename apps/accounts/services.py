@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from apps.accounts.models import User
 from flowercrm.auth import MembershipInactive, TokenInvalid, claim_id
@@ -138,6 +138,8 @@ def tokens_issue(*, membership: Membership, auth_time: dt.datetime | None = None
         OutstandingToken.objects.filter(jti=refresh["jti"]).update(expires_at=session_end)
     access = refresh.access_token
     access["exp"] = min(access["exp"], end)
+    # The session the access token belongs to: its refresh token (switch-shop rotates it).
+    access["sid"] = refresh["jti"]
     membership_touch(membership=membership)
     return TokenPair(
         access=str(access),
@@ -198,8 +200,21 @@ def session_refresh(*, raw_refresh: str) -> TokenPair:
 
 
 @transaction.atomic
-def session_switch_shop(*, user: User, refresh_auth_time: dt.datetime | None, shop_id: int) -> TokenPair:
-    return tokens_issue(membership=_membership_for(user, shop_id), auth_time=refresh_auth_time)
+def session_switch_shop(*, user: User, access: Token, shop_id: int) -> TokenPair:
+    """Move the session to another shop of the user: the session's refresh token is rotated
+    (blacklisted under a row lock), so a logged-out or rotated session cannot be revived by an
+    access token that is still valid."""
+    membership = _membership_for(user, shop_id)
+    session_id, auth_time = access.get("sid"), access.get("auth_time")
+    if not isinstance(session_id, str) or not isinstance(auth_time, int):
+        raise TokenInvalid()
+    outstanding = (
+        OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=session_id, user=user).order_by().first()
+    )
+    if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+        raise TokenInvalid("Сессия завершена, войдите снова.")
+    BlacklistedToken.objects.create(token=outstanding)
+    return tokens_issue(membership=membership, auth_time=dt.datetime.fromtimestamp(auth_time, tz=dt.UTC))
 
 
 @transaction.atomic

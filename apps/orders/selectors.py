@@ -3,14 +3,17 @@ a fixed number of queries."""
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from apps.orders.models import FINAL_STATUSES, Order, OrderEvent, OrderItem, OrderPhoto, Payment
 from apps.orders.status import FLORIST_VISIBLE
 from apps.shops.models import Shop
 from flowercrm.roles import Role
+from flowercrm.search import build_search_text
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -50,6 +53,25 @@ def order_detail(*, shop: Shop, role: str, user: User) -> QuerySet[Order]:
         Prefetch("photos", queryset=OrderPhoto.objects.select_related("image", "created_by").order_by("id")),
         "reservations",
     )
+
+
+def order_search_for_courier(*, orders: QuerySet[Order], terms: list[str]) -> QuerySet[Order]:
+    """``orders`` narrowed to those a courier's search ``terms`` match in what the courier may
+    see: the number and the recipient of every order, the buyer only of orders that are not
+    anonymous. (``search_text`` holds the buyer too, so an anonymous order matched there is
+    checked again without the buyer — a courier's search must not tell who sent it.)"""
+    if not terms:
+        return orders
+    matched = reduce(or_, (Q(search_text__contains=term) for term in terms))
+    anonymous = orders.filter(matched, is_anonymous=True).values_list(
+        "id", "number", "recipient_name", "recipient_phone"
+    )
+    shown = [
+        pk
+        for pk, number, name, phone in anonymous
+        if any(term in build_search_text(number, name, phones=[phone or ""]) for term in terms)
+    ]
+    return orders.filter((matched & Q(is_anonymous=False)) | Q(pk__in=shown))
 
 
 def order_for_tracking(*, token: str) -> Order | None:

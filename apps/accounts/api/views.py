@@ -3,7 +3,6 @@ key names and skip the membership checks)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import cast
 
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -117,12 +116,10 @@ class SwitchShopView(APIView):
         auth = require_shop_auth(request)
         data = SwitchShopSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        raw_auth_time = auth.token.get("auth_time")
-        auth_time = dt.datetime.fromtimestamp(raw_auth_time, tz=dt.UTC) if isinstance(raw_auth_time, int) else None
         try:
             pair = services.session_switch_shop(
                 user=request.user,  # type: ignore[arg-type]
-                refresh_auth_time=auth_time,
+                access=auth.token,
                 shop_id=data.validated_data["shop_id"],
             )
         except services.NoMembership:

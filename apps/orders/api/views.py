@@ -37,6 +37,7 @@ from apps.orders.photos import order_photo_add, order_photo_delete
 from flowercrm import roles
 from flowercrm.auth import PublicEndpoint
 from flowercrm.errors import Forbidden, Invalid
+from flowercrm.filters import search_query_terms
 from flowercrm.viewsets import ShopViewSet
 
 
@@ -47,7 +48,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
     area = "orders"
     model = Order
     filterset_class = OrderFilter
-    search_text_field = "search_text"
     ordering_fields = {
         "delivery": "delivery_date",
         "delivery_date": "delivery_date",
@@ -70,6 +70,17 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
     def user(self) -> User:
         return cast(User, self.request.user)
 
+    @property
+    def is_courier(self) -> bool:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request shop
+            return False
+        return self.role == roles.Role.COURIER
+
+    # A courier's search is narrowed in ``filter_queryset`` (never the buyer of an anonymous order).
+    @property
+    def search_text_field(self) -> str | None:
+        return None if self.is_courier else "search_text"
+
     def get_shop_queryset(self) -> QuerySet[Order]:
         if self.action == "list":
             return selectors.order_list(shop=self.shop, role=self.role, user=self.user)
@@ -82,8 +93,13 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
+        if self.action == "list" and self.is_courier:
+            # Neither search nor ``?customer=`` may tell a courier who the anonymous buyer is.
+            queryset = selectors.order_search_for_courier(orders=queryset, terms=search_query_terms(self.request))
+            if "customer" in self.request.query_params:
+                queryset = queryset.filter(is_anonymous=False)
         if self.action == "list" and "ordering" not in self.request.query_params:
-            if self.role == roles.Role.COURIER:
+            if self.is_courier:
                 return queryset.order_by("is_closed", "delivery_date", "delivery_time_from", "id")
             return queryset.order_by("-created_at", "-id")
         return queryset

@@ -264,3 +264,30 @@ def test_superuser_sees_everything(shop_a: Shop, shop_b: Shop, manager_a: Member
     client.force_login(root)
     assert changelist_ids(client, "/admin/shops/shop/") == {shop_a.pk, shop_b.pk}
     assert changelist_ids(client, "/admin/shops/membership/") == set(Membership.objects.values_list("pk", flat=True))
+
+
+def test_deactivating_a_user_in_the_admin_closes_their_sockets(manager_a: Membership, monkeypatch) -> None:
+    """A user switched off by a platform operator stops receiving live events at once (the
+    API already refuses their token), like a deactivated membership."""
+    from flowercrm import events
+
+    closed: list[dict[str, Any]] = []
+    monkeypatch.setattr(events, "force_close", lambda **kwargs: closed.append(kwargs))
+    root = User.objects.create_superuser("+77010009999", PASSWORD)
+    client = Client()
+    client.force_login(root)
+    user = User.objects.get(pk=manager_a.user_id)
+    url = f"/admin/accounts/user/{user.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name) or "" for name in form.fields if name != "password"}
+    for flag in ("is_active", "is_staff", "is_superuser"):
+        if not data.get(flag):
+            data.pop(flag, None)
+    data["name"] = "Переименован"
+    assert client.post(url, data).status_code == 302
+    assert closed == []  # a rename keeps the sockets
+    data.pop("is_active")
+    assert client.post(url, data).status_code == 302
+    user.refresh_from_db()
+    assert user.is_active is False
+    assert closed == [{"user_id": user.pk}]

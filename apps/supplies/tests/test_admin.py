@@ -155,3 +155,38 @@ def test_supplier_admin_goes_through_the_service(staff: Client, shop: Shop) -> N
     assert response.status_code == 302
     created = Supplier.objects.get(shop=shop, name="Кения опт")
     assert created.phone == "+77011234567"
+
+
+def test_a_manager_of_two_shops_cannot_link_one_shops_supply_to_the_others_rows(
+    member: Callable[..., Membership], shop: Shop, other_shop: Shop
+) -> None:
+    """The dropdowns offer the rows of every shop the user writes in; the form still refuses a
+    supplier or a stock item of another shop than the supply's (as the API answers 400)."""
+    mine = member(Role.MANAGER)
+    member(Role.MANAGER, shop=other_shop, user=mine.user)
+    mine.user.is_staff = True
+    mine.user.save()
+    client = Client()
+    client.force_login(mine.user)
+    own_supplier, foreign_supplier = SupplierFactory(shop=shop), SupplierFactory(shop=other_shop)
+    foreign_item = StockItemFactory(shop=other_shop)
+    before = Supply.objects.count()
+    response = client.post(f"{CHANGELIST}add/", _add_form(shop, foreign_supplier))
+    assert response.status_code == 200 and "supplier" in response.context["adminform"].form.errors
+    foreign_line = {"lines-0-stock_item": foreign_item.pk, "lines-0-new_item_name": ""}
+    response = client.post(f"{CHANGELIST}add/", _add_form(shop, own_supplier, **foreign_line))
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors[0].get("stock_item")
+    assert Supply.objects.count() == before
+    # An existing draft cannot be switched to another shop's supplier or items either.
+    draft = SupplyFactory(shop=shop, supplier=own_supplier)
+    data = _add_form(shop, foreign_supplier, **foreign_line)
+    data.pop("shop")
+    response = client.post(f"{CHANGELIST}{draft.pk}/change/", data)
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert draft.supplier_id == own_supplier.pk and not draft.lines.exists()
+    # The same forms with the supply's own shop's rows are saved.
+    response = client.post(f"{CHANGELIST}add/", _add_form(shop, own_supplier))
+    assert response.status_code == 302
+    assert Supply.objects.count() == before + 2

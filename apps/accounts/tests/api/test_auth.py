@@ -213,6 +213,27 @@ def test_login_throttle_per_username_cannot_be_dodged_with_a_json_number(
     assert_error(login(api), 429, "throttled")
 
 
+def test_behind_one_proxy_the_throttle_keys_on_the_address_the_proxy_appended(
+    api: APIClient, person: Membership, settings: Any
+) -> None:
+    """``TRUSTED_PROXY_COUNT=1`` (nginx in front, as in docker-compose): every request comes
+    from the proxy's address; the client is the last ``X-Forwarded-For`` entry, and whatever
+    a client puts before it does not change who it is."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    def via_nginx(username: str, forwarded_for: str) -> Any:
+        body = {"username": username, "password": PASSWORD}
+        return api.post(
+            "/api/auth/login", body, format="json", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR=forwarded_for
+        )
+
+    for i in range(30):
+        assert via_nginx(f"+7701765{i:04d}", f"198.51.100.{i}, 203.0.113.7").status_code == 401
+    assert_error(via_nginx(PHONE, "203.0.113.7"), 429, "throttled")
+    # Another client behind the same proxy is not held up.
+    assert via_nginx(PHONE, "203.0.113.8").status_code == 200
+
+
 def test_login_throttled_per_address(api: APIClient, person: Membership) -> None:
     for i in range(30):
         response = login(api, f"+7701765{i:04d}", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}")
@@ -446,13 +467,32 @@ def test_switch_shop(pair: dict[str, Any], person: Membership, other_shop: Shop)
     assert (body["shop"]["id"], body["role"]) == (other_shop.id, "manager")
     assert int(AccessToken(body["access_token"])["shop_id"]) == other_shop.id
     assert RefreshToken(body["refresh_token"])["shop_id"] == other_shop.id
-    # The session start carries over.
-    assert RefreshToken(body["refresh_token"])["auth_time"] == RefreshToken(pair["refresh_token"])["auth_time"]
+    # The session start carries over (the old refresh token is dead now: read it from the access).
+    assert RefreshToken(body["refresh_token"])["auth_time"] == AccessToken(pair["access_token"])["auth_time"]
     me = bearer(body["access_token"]).get("/api/auth/me").json()
     assert (me["shop"]["id"], me["role"]) == (other_shop.id, "manager")
     assert refresh(APIClient(), body["refresh_token"]).json()["shop"]["id"] == other_shop.id
     # The next login without shop_id opens the shop switched to.
     assert login(APIClient()).json()["shop"]["id"] == other_shop.id
+
+
+def test_switch_shop_rotates_the_session_and_cannot_revive_a_logged_out_one(
+    pair: dict[str, Any], person: Membership, other_shop: Shop
+) -> None:
+    MembershipFactory(user=person.user, shop=other_shop, role=Role.MANAGER)
+    client = bearer(pair["access_token"])
+    switched = client.post("/api/auth/switch-shop", {"shop_id": other_shop.id}, format="json")
+    assert switched.status_code == 200
+    # The session's old refresh token died with the switch; so did switching again from it.
+    assert_error(refresh(APIClient(), pair["refresh_token"]), 401, "token_invalid")
+    assert_error(client.post("/api/auth/switch-shop", {"shop_id": other_shop.id}, format="json"), 401, "token_invalid")
+    # Logged out: the still-valid access token cannot mint a new session.
+    new = switched.json()
+    assert (
+        APIClient().post("/api/auth/logout", {"refresh_token": new["refresh_token"]}, format="json").status_code == 204
+    )
+    again = bearer(new["access_token"]).post("/api/auth/switch-shop", {"shop_id": other_shop.id}, format="json")
+    assert_error(again, 401, "token_invalid")
 
 
 def test_switch_shop_to_a_shop_not_mine_is_403(pair: dict[str, Any], person: Membership, other_shop: Shop) -> None:

@@ -384,3 +384,55 @@ def test_order_search_follows_the_buyer_after_a_rename_and_a_merge(office, api_a
     assert merged.status_code == 200, merged.json()
     found = sorted(o["id"] for o in client.get("/api/orders/?search=жанна").json()["items"])
     assert found == sorted([order.id, moved.id])
+
+
+def test_courier_search_and_filters_never_reveal_an_anonymous_buyer(member, api_as, bouquet, shop, office) -> None:
+    """A courier's search and ``customer`` filter must not work as an oracle on the buyer of an
+    anonymous order (whom the courier never sees)."""
+    courier = member(Role.COURIER)
+    secret = make_customer(shop, phone="+77015559900", name="Тайный Даритель")
+    known = make_customer(shop, phone="+77015558800", name="Открытый Покупатель")
+    hidden = make_order(shop, office.user, bouquet, customer=secret, courier=courier.user, is_anonymous=True)
+    shown = make_order(shop, office.user, bouquet, customer=known, courier=courier.user)
+    client = api_as(courier)
+
+    def ids(query: str) -> list[int]:
+        response = client.get(f"/api/orders/?{query}")
+        assert response.status_code == 200, response.json()
+        return sorted(o["id"] for o in response.json()["items"])
+
+    assert ids("search=тайный") == []
+    assert ids("search=87015559900") == []
+    assert ids("search=9900") == []
+    assert ids(f"customer={secret.id}") == []
+    # What the courier does see stays searchable: the recipient of both, the visible buyer.
+    assert ids("search=дана") == sorted([hidden.id, shown.id])
+    assert ids("search=7654321") == sorted([hidden.id, shown.id])
+    assert ids("search=открытый") == [shown.id]
+    assert ids("search=8800") == [shown.id]
+    assert ids(f"customer={known.id}") == [shown.id]
+    assert_error(client.get("/api/orders/?search=" + "x" * 101), 400, "invalid")
+    # The office still finds the anonymous order by its buyer.
+    assert [o["id"] for o in api_as(office).get("/api/orders/?search=тайный").json()["items"]] == [hidden.id]
+
+
+def test_a_total_beyond_the_money_range_is_400_not_a_database_error(office, api_as, shop) -> None:
+    """Amounts are stored as 12 digits with 2 decimals: a sum the column cannot hold is
+    refused before anything is written (PostgreSQL answered it with a 500)."""
+    dear = make_product(shop, price="9999999999.99")
+    client = api_as(office)
+    before = counts()
+    body = order_body(dear, items=[{"product_id": dear.id, "quantity": 2}])
+    assert "items" in assert_error(client.post("/api/orders/", body, format="json"), 400, "invalid")["errors"]
+    body = order_body(dear, items=[{"product_id": dear.id, "quantity": 1}], delivery_fee="1500.00")
+    assert "delivery_fee" in assert_error(client.post("/api/orders/", body, format="json"), 400, "invalid")["errors"]
+    assert counts() == before
+    order = make_order(shop, office.user, dear, delivery_fee=Decimal("0"))
+    response = client.patch(f"/api/orders/{order.id}/", {"delivery_fee": "0.01"}, format="json")
+    assert "delivery_fee" in assert_error(response, 400, "invalid")["errors"]
+    response = client.patch(
+        f"/api/orders/{order.id}/", {"items": [{"product_id": dear.id, "quantity": 3}]}, format="json"
+    )
+    assert "items" in assert_error(response, 400, "invalid")["errors"]
+    order.refresh_from_db()
+    assert order.total == Decimal("9999999999.99") and order.items.get().quantity == 1
