@@ -246,11 +246,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["flowercrm.auth.ShopJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["flowercrm.permissions.IsShopMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only (uploads set their own multipart parser): an HTML form reads a boolean it does
+    # not carry as false, so a form-encoded PATCH would switch flags off.
+    "DEFAULT_PARSER_CLASSES": ["flowercrm.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "flowercrm.pagination.SkipLimitPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

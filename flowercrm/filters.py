@@ -161,7 +161,8 @@ class LocalDateFromFilter(IsoDateFilter):
     """``<field>_from=YYYY-MM-DD`` on a timestamp: from the start of that day in the shop's zone."""
 
     def filter(self, qs: QuerySet[Any], value: dt.date | None) -> QuerySet[Any]:
-        if value is None:
+        # Nothing comes before the first day there is (whose midnight east of UTC is out of range).
+        if value is None or value == dt.date.min:
             return qs
         return qs.filter(**{f"{self.field_name}__gte": _local_midnight(value)})
 
@@ -170,6 +171,6 @@ class LocalDateToFilter(IsoDateFilter):
     """``<field>_to=YYYY-MM-DD`` on a timestamp: to the end of that day in the shop's zone (inclusive)."""
 
     def filter(self, qs: QuerySet[Any], value: dt.date | None) -> QuerySet[Any]:
-        if value is None:
+        if value is None or value == dt.date.max:  # nothing comes after the last day there is
             return qs
         return qs.filter(**{f"{self.field_name}__lt": _local_midnight(value + dt.timedelta(days=1))})

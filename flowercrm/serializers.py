@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -87,6 +88,31 @@ class ShopRelatedField(serializers.PrimaryKeyRelatedField):  # type: ignore[type
         if not 1 <= pk <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(pk)  # type: ignore[no-any-return]
+
+
+class SentWholeMixin:
+    """For a nested item that is always sent whole (a line of a list that replaces the current
+    one): its required fields stay required in a PATCH. DRF passes a partial update on to every
+    nested field, so an item without them would otherwise reach the service."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        fields: dict[str, serializers.Field[Any, Any, Any, Any]] = self.fields  # type: ignore[attr-defined]
+        missing: dict[str, list[str]] = {}
+        if getattr(self.root, "partial", False) and isinstance(data, Mapping):  # type: ignore[attr-defined]
+            missing = {
+                name: [str(field.error_messages["required"])]
+                for name, field in fields.items()
+                if field.required and not field.read_only and name not in data
+            }
+        try:
+            value = super().to_internal_value(data)  # type: ignore[misc]
+        except serializers.ValidationError as exc:
+            if missing and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**missing, **exc.detail}) from None
+            raise
+        if missing:
+            raise serializers.ValidationError(missing)
+        return value
 
 
 class CompactSerializer(serializers.Serializer[Any]):

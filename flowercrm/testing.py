@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -49,3 +51,42 @@ def run_threads(count: int, work: Any) -> list[Any]:
     from functools import partial
 
     return run_concurrently([partial(work, i) for i in range(count)])
+
+
+@contextmanager
+def rows_locked_elsewhere(queryset: Any, *, timeout: float = 5) -> Iterator[None]:
+    """Hold the lock an ``UPDATE`` takes (``FOR NO KEY UPDATE``, which lets rows referencing
+    them be inserted) on ``queryset``'s rows from another connection while the block runs;
+    the block must finish before the lock is let go (``timeout``).
+
+    Pins a service's lock footprint: a service that also locks rows it does not change (a
+    ``select_related`` table without ``of=("self",)``) waits here, and that extra lock is how
+    two services deadlock (a 500) in production."""
+    import threading
+
+    from django.db import connection, transaction
+
+    locked, done = threading.Event(), threading.Event()
+    outcome: list[Any] = []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                list(queryset.select_for_update(no_key=True))
+                locked.set()
+                outcome.append(done.wait(timeout))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            outcome.append(exc)
+            locked.set()
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(10), "the rows were not locked"  # noqa: S101
+    try:
+        yield
+    finally:
+        done.set()
+        holder.join(timeout=timeout + 10)
+    assert outcome == [True], f"the block waited for the rows locked elsewhere: {outcome}"  # noqa: S101

@@ -91,7 +91,8 @@ def product_update(*, product: Product, data: Mapping[str, Any]) -> Product:
     same way (removed pictures lose their files once the transaction commits);
     ``primary_image_id`` alone picks the cover among the current pictures. Same guarantees as
     :func:`product_create`; the sale price is checked against the resulting price."""
-    product = Product.objects.select_for_update().select_related("shop").get(pk=product.pk)
+    # Only the product's row: a lock on the shop would hold up every insert of the shop's rows.
+    product = Product.objects.select_for_update(of=("self",)).select_related("shop").get(pk=product.pk)
     lines = resolve_components(shop=product.shop, components=data["components"]) if "components" in data else None
     plan = None
     if "images" in data:

@@ -44,6 +44,7 @@ from apps.warehouse.services import stock_consume, stock_release, stock_reserve
 from flowercrm.errors import AddressRequired, Conflict, Forbidden, Invalid, InvalidTransition
 from flowercrm.money import quantize_money
 from flowercrm.roles import Role
+from flowercrm.serializers import MONEY_MAX
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -124,8 +125,12 @@ def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]]) -> list[OrderIte
         if product is None or not product.is_active:
             errors.append({"product_id": ["Товар недоступен для заказа."]})
             continue
-        errors.append({})
         unit_price = product.effective_price
+        line_total = money(unit_price * line["quantity"])
+        if line_total > MONEY_MAX:
+            errors.append({"quantity": [f"Сумма строки больше {MONEY_MAX}."]})
+            continue
+        errors.append({})
         items.append(
             OrderItem(
                 product=product,
@@ -133,7 +138,7 @@ def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]]) -> list[OrderIte
                 quantity=line["quantity"],
                 unit_price=unit_price,
                 unit_cost=product.cost,
-                line_total=money(unit_price * line["quantity"]),
+                line_total=line_total,
             )
         )
     if any(errors):
@@ -143,9 +148,14 @@ def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]]) -> list[OrderIte
 
 def _recompute_totals(order: Order, items: list[OrderItem]) -> None:
     order.subtotal = money(sum((item.line_total for item in items), ZERO))
+    # Every amount is stored in 12 digits with 2 decimals (a larger sum would fail in the database).
+    if order.subtotal > MONEY_MAX:
+        raise Invalid({"items": [f"Сумма заказа больше {MONEY_MAX}."]})
     if order.discount > order.subtotal + order.delivery_fee:
         raise Invalid({"discount": ["Скидка больше суммы заказа с доставкой."]})
     order.total = order.subtotal + order.delivery_fee - order.discount
+    if order.total > MONEY_MAX:
+        raise Invalid({"delivery_fee": [f"Сумма заказа с доставкой больше {MONEY_MAX}."]})
     order.payment_status = payment_status_for(order, has_refund=None)
 
 
@@ -217,7 +227,8 @@ def order_create(*, shop: Shop, actor: User, data: Mapping[str, Any]) -> Order:
 
 
 def _lock(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+    # Only the order's row: the customer's services lock the customer, then its orders.
+    return Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order.pk)
 
 
 @transaction.atomic

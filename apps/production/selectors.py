@@ -27,9 +27,10 @@ def florist_stats(*, shop: Shop, date_from: dt.date | None, date_to: dt.date | N
     median minutes spent, tasks finished after their deadline."""
     tasks = ProductionTask.objects.filter(shop=shop, status=TaskStatus.DONE, florist__isnull=False)
     zone = shop.zoneinfo
-    if date_from:
+    # Nothing comes before the first day there is, nor after the last (their bounds overflow).
+    if date_from and date_from > dt.date.min:
         tasks = tasks.filter(finished_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=zone))
-    if date_to:
+    if date_to and date_to < dt.date.max:
         tasks = tasks.filter(
             finished_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
         )

@@ -96,7 +96,8 @@ def task_sync_florist(*, order: Order) -> None:
 
 
 def _lock(task: ProductionTask) -> tuple[Order, ProductionTask]:
-    order = Order.objects.select_for_update().select_related("shop").get(pk=task.order_id)
+    # Only the order's row: a lock on the shop would hold up every insert of the shop's rows.
+    order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=task.order_id)
     return order, ProductionTask.objects.select_for_update().get(pk=task.pk)
 
 

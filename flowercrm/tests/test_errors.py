@@ -24,6 +24,15 @@ def test_400_malformed_json(api: APIClient) -> None:
     assert_error(response, 400, "invalid")
 
 
+@pytest.mark.parametrize(
+    "body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000], ids=["arrays", "objects"]
+)
+def test_400_json_nested_too_deep(api: APIClient, body: str) -> None:
+    # Found by fuzzing: Python's json raises RecursionError (not a ValueError) past ~1000
+    # levels, and DRF's parser let it through as a 500.
+    assert_error(api.post("/api/auth/login", data=body, content_type="application/json"), 400, "invalid")
+
+
 def test_400_nul_byte_in_query_and_body(api: APIClient) -> None:
     assert_error(api.get("/api/users/?search=a%00b"), 400, "invalid")
     response = api.post(
@@ -64,6 +73,13 @@ def test_409_last_admin(api_as, admin_member: Membership) -> None:
 def test_415(api: APIClient) -> None:
     response = api.post("/api/auth/login", data="<x/>", content_type="application/xml")
     assert_error(response, 415, "unsupported_media")
+    # Bodies are JSON (uploads alone are multipart): a form's missing checkbox reads as false.
+    body = {"username": "+77011234567", "password": "x"}
+    assert_error(api.post("/api/auth/login", body, format="multipart"), 415, "unsupported_media")
+    form = "username=%2B77011234567&password=x"
+    assert_error(
+        api.post("/api/auth/login", form, content_type="application/x-www-form-urlencoded"), 415, "unsupported_media"
+    )
 
 
 @pytest.mark.urls("flowercrm.tests.urls")

@@ -11,9 +11,11 @@ import pytest
 from apps.catalog.models import Product, ProductImage
 from apps.catalog.services import product_create, product_update
 from apps.catalog.tests.factories import UploadedImageFactory
+from apps.shops.models import Shop
+from apps.warehouse.services import stock_item_create
 from flowercrm.errors import DomainError
 from flowercrm.models import UploadedImage
-from flowercrm.testing import run_threads
+from flowercrm.testing import rows_locked_elsewhere, run_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("requires_postgres")]
 
@@ -53,3 +55,14 @@ def test_concurrent_replacements_of_one_product_apply_in_turn(shop) -> None:
     assert [primary for _, _, primary in rows] == [False, False, False, True]
     assert {row_id for row_id, _, _ in rows[1:]} == kept_rows  # kept images keep their rows
     assert not UploadedImage.objects.filter(pk__in=[e for e in extras if e != extras[winner]]).exists()
+
+
+def test_editing_a_recipe_does_not_lock_the_shop(shop) -> None:
+    # product_update locked the product and (through select_related) the shop row; a receipt
+    # or write-off locks its stock item and then inserts a movement, which waits for the shop
+    # row, while the recipe's new line waits for that stock item: a deadlock, answered 500.
+    item = stock_item_create(shop=shop, data={"name": "Роза"})
+    product = product_create(shop=shop, data={"name": "Букет", "price": Decimal("100")})
+    with rows_locked_elsewhere(Shop.objects.filter(pk=shop.pk)):
+        product_update(product=product, data={"components": [{"stock_item": item, "quantity": 3}]})
+    assert product.components.get().quantity == 3

@@ -8,7 +8,7 @@ from apps.customers import services
 from apps.customers.models import DAYS_IN_MONTH, Customer, CustomerAddress, ImportantDate, Source
 from apps.customers.selectors import MAX_UPCOMING_DAYS, UpcomingDate
 from apps.orders.models import Order
-from flowercrm.serializers import MoneyField, PhoneField, ShopRelatedField
+from flowercrm.serializers import MoneyField, PhoneField, SentWholeMixin, ShopRelatedField
 
 MAX_NOTES = 5000
 
@@ -37,7 +37,7 @@ class AddressSerializer(serializers.ModelSerializer[CustomerAddress]):
         read_only_fields = ["id"]
 
 
-class ImportantDateSerializer(serializers.ModelSerializer[ImportantDate]):
+class ImportantDateSerializer(SentWholeMixin, serializers.ModelSerializer[ImportantDate]):
     day = serializers.IntegerField(min_value=1, max_value=31)
     month = serializers.IntegerField(min_value=1, max_value=12)
     title = serializers.CharField(max_length=200)

@@ -26,7 +26,7 @@ from apps.shops.models import DeliveryZone, Membership
 from apps.warehouse.models import StockItem
 from flowercrm.images_api import ShopImageField, UploadedImageSerializer
 from flowercrm.roles import ELIGIBLE_COURIER_ROLES, ELIGIBLE_FLORIST_ROLES, Role
-from flowercrm.serializers import MONEY_MAX, MoneyField, PhoneField, QuantityField, ShopRelatedField
+from flowercrm.serializers import MONEY_MAX, MoneyField, PhoneField, QuantityField, SentWholeMixin, ShopRelatedField
 
 # --- Output -----------------------------------------------------------------------------
 
@@ -267,7 +267,7 @@ class BuyerInputSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
 
 
-class ItemInputSerializer(serializers.Serializer[Any]):
+class ItemInputSerializer(SentWholeMixin, serializers.Serializer[Any]):
     product_id = ShopRelatedField(queryset=Product.objects.all(), source="product")
     quantity = QuantityField()
 

@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
+from apps.customers.models import Customer
 from apps.orders.models import Order, OrderStatus
 from apps.orders.services import order_transition
 from apps.orders.tests.factories import make_order, make_product, make_stock, order_body
 from apps.warehouse.models import StockMovement
 from flowercrm.errors import DomainError
 from flowercrm.roles import Role
-from flowercrm.testing import run_threads
+from flowercrm.testing import rows_locked_elsewhere, run_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("requires_postgres")]
 
@@ -76,3 +77,14 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_order(shop, member
     assert {status for status, _ in results} == {201}
     assert len({body["id"] for _, body in results}) == 1
     assert Order.objects.count() == 1
+
+
+def test_editing_an_order_does_not_lock_its_buyer(shop, member, api_as) -> None:
+    # Found by fuzzing: PATCH /api/orders/{id}/ locked the order and (through select_related)
+    # its customer, while PATCH /api/customers/{id}/ locks the customer and then reindexes
+    # the customer's orders: the two deadlocked and one answered 500.
+    office = member(Role.ADMIN)
+    order = make_order(shop, office.user, make_product(shop))
+    with rows_locked_elsewhere(Customer.objects.filter(pk=order.customer_id)):
+        response = api_as(office).patch(f"/api/orders/{order.pk}/", {"card_text": "Люблю"}, format="json")
+    assert response.status_code == 200, response.content

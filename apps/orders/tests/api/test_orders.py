@@ -185,6 +185,18 @@ def test_patch_items_follows_the_reservation(office, api_as, bouquet, rose, shop
     assert_error(response, 409, "conflict")
 
 
+@pytest.mark.parametrize("items", [[{}], [{"quantity": 1}], [{"product_id": 1}]])
+def test_patch_items_are_sent_whole(office, api_as, bouquet, shop, items) -> None:
+    # Found by fuzzing: a PATCH is partial and DRF passes that on to nested items, so an item
+    # without a product reached the service (a 500).
+    order = make_order(shop, office.user, bouquet)
+    before = counts()
+    response = api_as(office).patch(f"/api/orders/{order.id}/", {"items": items}, format="json")
+    errors = assert_error(response, 400, "invalid")["errors"]
+    assert set(errors["items"][0]) <= {"product_id", "quantity"} and errors["items"][0], errors
+    assert counts() == before
+
+
 def test_assign_courier_must_be_an_eligible_member(office, api_as, member, bouquet, shop, other_shop) -> None:
     order = make_order(shop, office.user, bouquet)
     courier = member(Role.COURIER)

@@ -290,6 +290,24 @@ def test_patch_role_and_is_active(api_as: ApiAs, admin_member: Membership, membe
     assert _login(florist.user.phone, PASSWORD).status_code == 200
 
 
+@pytest.mark.parametrize("fmt", ["multipart", "form"])
+def test_a_form_encoded_patch_is_415_and_deactivates_nobody(
+    api_as: ApiAs, admin_member: Membership, member: Member, fmt: str
+) -> None:
+    # Found by fuzzing: an HTML form reads a boolean it does not carry as false, so a
+    # form-encoded PATCH of the name alone deactivated the member. The API takes JSON only.
+    courier = member(Role.COURIER)
+    client = api_as(admin_member)
+    url = f"/api/users/{courier.user_id}/"
+    if fmt == "multipart":
+        response = client.patch(url, {"role": "courier"}, format="multipart")
+    else:
+        response = client.patch(url, "role=courier", content_type="application/x-www-form-urlencoded")
+    assert_error(response, 415, "unsupported_media")
+    courier.refresh_from_db()
+    assert courier.is_active
+
+
 def test_deactivation_locks_the_person_out_at_once(api_as: ApiAs, admin_member: Membership, member: Member) -> None:
     florist = member(Role.FLORIST)
     florist_client = api_as(florist)

@@ -107,6 +107,13 @@ def test_date_range_is_in_the_shop_zone(client, shop) -> None:
     assert sorted(_ids(client, date_from="2026-03-10", date_to="2026-03-11")) == sorted([late.pk, after_midnight.pk])
 
 
+def test_the_last_and_first_days_there_are_bound_nothing(client, shop) -> None:
+    # Found by fuzzing: ``date_to=9999-12-31`` overflowed computing the next midnight (500).
+    movement = services.stock_receive(item=StockItemFactory(shop=shop), quantity=1, unit_price=Decimal("1"), actor=None)
+    assert _ids(client, date_to="9999-12-31") == [movement.pk]
+    assert _ids(client, date_from="0001-01-01", date_to="9999-12-31") == [movement.pk]
+
+
 @pytest.mark.parametrize(
     "params",
     [
