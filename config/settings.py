@@ -294,6 +294,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "flowercrm.schema.add_error_responses",
+    ],
     # One schema name per choice set, so generated clients get stable enum types.
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "flowercrm.roles.Role",
