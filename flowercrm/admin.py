@@ -35,9 +35,9 @@ def back_office_roles(request: HttpRequest) -> dict[int, str]:
         from apps.shops.models import Membership
 
         cached = dict(
-            Membership.objects.filter(
-                user_id=int(request.user.pk or 0), is_active=True, role__in=roles.BACK_OFFICE_ROLES
-            ).values_list("shop_id", "role")
+            Membership.objects.active()
+            .filter(user_id=int(request.user.pk or 0), role__in=roles.BACK_OFFICE_ROLES)
+            .values_list("shop_id", "role")
         )
         request._flowercrm_admin_roles = cached  # type: ignore[attr-defined]
     return cached

@@ -66,7 +66,8 @@ def load_membership(user: User, shop_id: Any) -> Membership:
     shop_id = claim_id(shop_id)
     if shop_id is None:
         raise TokenInvalid()
-    membership = Membership.objects.select_related("shop").filter(user=user, shop_id=shop_id, is_active=True).first()
+    # ``active()``: accepted and switched on — a pending invitation grants nothing.
+    membership = Membership.objects.active().select_related("shop").filter(user=user, shop_id=shop_id).first()
     if membership is None:
         raise MembershipInactive()
     return membership

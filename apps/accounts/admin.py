@@ -6,9 +6,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.accounts.models import User
+from apps.shops.models import Membership, MembershipStatus
 from flowercrm import events
 from flowercrm.admin import ShopScopedAdmin
 from flowercrm.phone import normalize_phone
@@ -62,6 +64,19 @@ class UserAdmin(ShopScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
             # Their tokens stop working at once; their open sockets are closed too (after commit).
             events.force_close(user_id=obj.pk)
 
+    def _colleagues(self, request: HttpRequest) -> QuerySet[Membership]:
+        """Memberships of the shops the request user reads — accepted ones only: someone
+        merely invited keeps their profile to themselves."""
+        return Membership.objects.filter(shop_id__in=self._shops_with(request, "read")).exclude(
+            status=MembershipStatus.INVITED
+        )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(pk__in=self._colleagues(request).values("user_id"))
+
     def _allowed(self, request: HttpRequest, permission: str, obj: Any) -> bool:
         if request.user.is_superuser:
             return True
@@ -69,4 +84,4 @@ class UserAdmin(ShopScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
             return False
         if obj is None:
             return bool(self._shops_with(request, "read"))
-        return obj.memberships.filter(shop_id__in=self._shops_with(request, "read")).exists()  # type: ignore[no-any-return]
+        return self._colleagues(request).filter(user=obj).exists()

@@ -4,7 +4,9 @@ webhook view). Answers are in Russian.
 - ``/start`` — a keyboard with a "share my phone number" button (``request_contact``);
 - a shared contact — links the chat to the user with that phone, only if it is the sender's
   own contact (``apps.accounts.telegram_link``);
-- ``/stop`` — unlinks; ``/help`` — what the bot does.
+- ``/stop`` — unlinks; ``/help`` — what the bot does;
+- the Accept/Decline buttons of a staff invitation (``apps.shops.invitations``) — answered
+  for the user linked to the chat that pressed, so only one's own invitation moves.
 
 ``bot_reply_for`` holds the conversation and is synchronous (it touches the database); the
 polling handler calls it through ``sync_to_async`` and the webhook view directly, so both
@@ -23,11 +25,15 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import CallbackQuery, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from apps.accounts.models import User
 from apps.accounts.telegram_link import LinkOutcome, telegram_link_contact, telegram_unlink
+from apps.shops.invitations import ACCEPT, CALLBACK_PREFIX, parse_invitation_callback
+from apps.shops.services import invitation_accept, invitation_decline
+from flowercrm.errors import NotFound
 from flowercrm.phone import mask_phone
 from flowercrm.telegram.backends import bot_api_url
 
@@ -61,6 +67,11 @@ UNKNOWN_PHONE_TEXT = (
 )
 UNLINKED_TEXT = "Telegram отвязан: коды входа и уведомления сюда больше не придут. Привязать снова — /start."
 NOT_LINKED_TEXT = "Этот Telegram не привязан ни к одной учётной записи. Привязать — /start."
+INVITATION_ACCEPTED_TEXT = (
+    "Приглашение принято: теперь вы работаете в магазине «{shop}». Выберите его при входе или в списке магазинов."
+)
+INVITATION_DECLINED_TEXT = "Приглашение отклонено."
+INVITATION_GONE_TEXT = "Это приглашение уже недействительно (принято, отклонено или отозвано магазином)."
 
 
 def share_phone_keyboard() -> ReplyKeyboardMarkup:
@@ -74,9 +85,20 @@ class BotReply:
     chat_id: int
     text: str
     reply_markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
+    # An answer to a button: the message that carried it is edited to ``text`` (which drops
+    # the buttons) and the button press is acknowledged.
+    edit_message_id: int | None = None
+    callback_query_id: str | None = None
 
     def as_webhook_response(self) -> dict[str, Any]:
         """The reply as a Bot API call in the webhook's HTTP answer (no request of our own)."""
+        if self.edit_message_id is not None:
+            return {
+                "method": "editMessageText",
+                "chat_id": self.chat_id,
+                "message_id": self.edit_message_id,
+                "text": self.text,
+            }
         body: dict[str, Any] = {"method": "sendMessage", "chat_id": self.chat_id, "text": self.text}
         if self.reply_markup is not None:
             body["reply_markup"] = self.reply_markup.to_dict()
@@ -93,6 +115,8 @@ def _command(text: str | None) -> str | None:
 def bot_reply_for(update: Update) -> BotReply | None:
     """What the bot answers to ``update`` (None: nothing). Only private chats with people are
     served. Synchronous: it reads and writes the database."""
+    if update.callback_query is not None:
+        return _invitation_answer(update.callback_query)
     message = update.message
     if message is None or message.chat.type != ChatType.PRIVATE:
         return None
@@ -121,6 +145,29 @@ def bot_reply_for(update: Update) -> BotReply | None:
     return BotReply(chat_id, HELP_TEXT)
 
 
+def _invitation_answer(query: CallbackQuery) -> BotReply | None:
+    """An invitation's Accept/Decline button: acts on the invitation only if it belongs to
+    the user linked to the Telegram account that pressed."""
+    message = query.message
+    parsed = parse_invitation_callback(query.data)
+    if message is None or parsed is None or message.chat.type != ChatType.PRIVATE:
+        return None
+    action, invitation_id = parsed
+    user = User.objects.filter(telegram_id=query.from_user.id, is_active=True).first()
+    try:
+        if user is None:
+            raise NotFound()
+        if action == ACCEPT:
+            membership = invitation_accept(user=user, invitation_id=invitation_id)
+            text = INVITATION_ACCEPTED_TEXT.format(shop=membership.shop.name)
+        else:
+            invitation_decline(user=user, invitation_id=invitation_id)
+            text = INVITATION_DECLINED_TEXT
+    except NotFound:
+        text = INVITATION_GONE_TEXT
+    return BotReply(message.chat.id, text, edit_message_id=message.message_id, callback_query_id=query.id)
+
+
 def _reply_in_worker(update: Update) -> BotReply | None:
     # A long-running process: treat every update like a request for the connection's sake.
     close_old_connections()
@@ -134,6 +181,15 @@ async def _on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     reply = await sync_to_async(_reply_in_worker)(update)
     if reply is not None:
         await context.bot.send_message(chat_id=reply.chat_id, text=reply.text, reply_markup=reply.reply_markup)
+
+
+async def _on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reply = await sync_to_async(_reply_in_worker)(update)
+    query = update.callback_query
+    if query is not None:
+        await query.answer()  # stops the button's spinner
+    if reply is not None and reply.edit_message_id is not None:
+        await context.bot.edit_message_text(chat_id=reply.chat_id, message_id=reply.edit_message_id, text=reply.text)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -150,6 +206,7 @@ def build_application(*, token: str, api_base_url: str) -> Application[Any, Any,
         .build()
     )
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, _on_message))
+    application.add_handler(CallbackQueryHandler(_on_callback, pattern=f"^{CALLBACK_PREFIX}:"))
     application.add_error_handler(_on_error)
     return application
 
@@ -174,7 +231,7 @@ async def run_polling(
         updater = application.updater
         if updater is None:
             raise RuntimeError("The application has no updater.")
-        await updater.start_polling(timeout=poll_timeout, allowed_updates=[Update.MESSAGE])
+        await updater.start_polling(timeout=poll_timeout, allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
         await application.start()
         logger.info("Telegram bot @%s is polling", application.bot.username)
         try:

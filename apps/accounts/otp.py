@@ -80,7 +80,13 @@ def _send_wait(*, phone: str, now: datetime) -> int:
 def _linked_chat(phone: str) -> int | None:
     """The chat of the active, linked user with ``phone`` who works in some shop, if any."""
     return (
-        User.objects.filter(phone=phone, is_active=True, telegram_id__isnull=False, memberships__is_active=True)
+        User.objects.filter(
+            phone=phone,
+            is_active=True,
+            telegram_id__isnull=False,
+            memberships__is_active=True,
+            memberships__status="active",  # a pending invitation is not work in a shop
+        )
         .values_list("telegram_id", flat=True)
         .first()
     )

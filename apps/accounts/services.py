@@ -82,7 +82,9 @@ def user_get_or_create(*, phone: str, name: str = "", password: str | None = Non
 
 def user_sync_staff(*, user: User) -> None:
     """``is_staff`` (Django admin access) follows active admin/manager memberships."""
-    should = user.is_superuser or user.memberships.filter(is_active=True, role__in=BACK_OFFICE_ROLES).exists()
+    from apps.shops.models import Membership
+
+    should = user.is_superuser or Membership.objects.active().filter(user=user, role__in=BACK_OFFICE_ROLES).exists()
     if user.is_staff != should:
         user.is_staff = should
         user.save(update_fields=["is_staff", "updated_at"])

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from apps.accounts.models import User
 from apps.shops import services
-from apps.shops.models import DeliveryZone, Membership, Shop
+from apps.shops.models import DeliveryZone, Membership, MembershipStatus, Shop
 from flowercrm.admin import ShopScopedAdmin, ShopScopedInline
 from flowercrm.errors import DomainError
 from flowercrm.phone import normalize_phone
@@ -24,12 +24,18 @@ class DeliveryZoneInline(ShopScopedInline):
 class ShopAdmin(ShopScopedAdmin):
     area = "shop_settings"
     shop_path = "id"
-    list_display = ["name", "currency", "time_zone", "default_delivery_fee", "created_at"]
-    search_fields = ["name"]
+    list_display = ["name", "slug", "currency", "time_zone", "default_delivery_fee", "created_at"]
+    search_fields = ["name", "slug"]
     inlines = [DeliveryZoneInline]
 
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A new shop's slug is generated from its name (``Shop.save``); it is edited later.
+        return ["slug"] if obj is None else super().get_exclude(request, obj)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [] if request.user.is_superuser else ["currency"]
+        # The slug is the shop's public address: only a platform operator changes it (left
+        # blank, it is generated from the name).
+        return [] if request.user.is_superuser else ["slug", "currency"]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return bool(request.user.is_superuser)
@@ -39,10 +45,10 @@ class ShopAdmin(ShopScopedAdmin):
 
 
 class MembershipAddForm(forms.ModelForm):  # type: ignore[type-arg]
-    """Adding a member goes through ``staff_add``: a known phone only gets a membership."""
+    """Adding a member goes through ``staff_add``: a known phone is only invited."""
 
     phone = forms.CharField(label="Телефон", max_length=32)
-    name = forms.CharField(label="Имя (для нового пользователя)", max_length=150, required=False)
+    name = forms.CharField(label="Имя (как его видит магазин)", max_length=150, required=False)
     password = forms.CharField(label="Пароль (для нового пользователя)", required=False, widget=forms.PasswordInput)
 
     class Meta:
@@ -59,10 +65,25 @@ class MembershipAddForm(forms.ModelForm):  # type: ignore[type-arg]
 @admin.register(Membership)
 class MembershipAdmin(ShopScopedAdmin):
     area = "staff"
-    list_display = ["user", "shop", "role", "is_active", "last_used_at"]
-    list_filter = ["role", "is_active"]
-    search_fields = ["user__name", "user__phone", "shop__name"]
+    list_display = ["person", "shop", "role", "status", "is_active", "last_used_at"]
+    list_filter = ["role", "status", "is_active"]
+    # Invited people are found by the name the shop typed; members also by their own name
+    # (``get_search_results``): an invitation shows nothing of the person's profile.
+    search_fields = ["user__phone", "invited_name", "shop__name", "shop__slug"]
     list_select_related = ["user", "shop"]
+
+    @admin.display(description="Сотрудник")
+    def person(self, obj: Membership) -> str:
+        if obj.is_invited:
+            return f"{obj.invited_name or 'Без имени'} ({obj.user.phone})"
+        return str(obj.user)
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
+        found, _duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            found = found | queryset.filter(status=MembershipStatus.ACTIVE, user__name__icontains=term)
+        return found, True
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:
@@ -72,10 +93,10 @@ class MembershipAdmin(ShopScopedAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ["shop", "phone", "name", "password", "role"]
-        return ["user", "shop", "role", "is_active", "last_used_at"]
+        return ["person", "shop", "role", "status", "is_active", "last_used_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["user", "shop", "last_used_at"] if obj is not None else []
+        return ["person", "shop", "status", "last_used_at"] if obj is not None else []
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         try:
@@ -86,14 +107,20 @@ class MembershipAdmin(ShopScopedAdmin):
                     name=form.cleaned_data.get("name", ""),
                     role=form.cleaned_data["role"],
                     password=form.cleaned_data.get("password") or None,
+                    actor=cast(User, request.user),
                 )
                 # The admin logs and links the object it was given: make it the saved row.
                 saved = result.membership
                 obj.pk, obj.user, obj.is_active = saved.pk, saved.user, saved.is_active
                 obj.created_at, obj.updated_at = saved.created_at, saved.updated_at
                 obj._state.adding = False
+                obj.status = saved.status
                 if result.existing_user:
-                    messages.info(request, "Пользователь с этим телефоном уже был: добавлена только роль.")
+                    messages.info(
+                        request,
+                        "У этого телефона уже есть учётная запись: человеку отправлено приглашение, "
+                        "доступ откроется, когда он его примет.",
+                    )
                 return
             services.membership_update(
                 membership=obj,

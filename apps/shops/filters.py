@@ -5,7 +5,7 @@ from typing import Any
 import django_filters
 from django import forms
 
-from apps.shops.models import Membership
+from apps.shops.models import Membership, MembershipStatus
 from flowercrm.filters import CommaListFilter
 from flowercrm.roles import Role
 
@@ -35,6 +35,7 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 class StaffFilter(django_filters.FilterSet):
     role = CommaListFilter(field_name="role", choices=Role.choices)
+    status = CommaListFilter(field_name="status", choices=MembershipStatus.choices)
     is_active = StrictBooleanFilter(field_name="is_active")
 
     class Meta:

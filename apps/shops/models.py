@@ -11,10 +11,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
 
-from flowercrm.models import TimeStampedModel
+from apps.shops.slugs import SLUG_MAX_LENGTH, unique_slug, validate_slug
+from flowercrm.models import SearchableModel, TimeStampedModel
 from flowercrm.roles import Role
+from flowercrm.search import build_search_text
 
 MARKUP_LEVELS = ("minimum", "recommended", "premium")
 DEFAULT_MARKUP = {"minimum": "50", "recommended": "100", "premium": "150"}
@@ -48,9 +49,14 @@ def validate_markups(value: Any) -> None:
 
 
 class Shop(TimeStampedModel):
-    """A flower shop: the tenant every business row belongs to, with its own settings."""
+    """A flower shop: the tenant every business row belongs to, with its own settings.
+
+    Names are free (two shops may share one); the ``slug`` is the unique public key."""
 
     name = models.CharField(max_length=120)
+    # Generated from the name on creation (``unique_slug``) and kept when the shop is renamed;
+    # only a platform operator edits it.
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, blank=True, validators=[validate_slug])
     currency = models.CharField(max_length=3, default="KZT")
     time_zone = models.CharField(max_length=64, default="Asia/Almaty", validators=[validate_time_zone])
     default_delivery_fee = models.DecimalField(
@@ -73,7 +79,7 @@ class Shop(TimeStampedModel):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="shops_shop_name_ci_unique"),
+            models.CheckConstraint(condition=~models.Q(slug=""), name="shops_shop_slug_not_blank"),
             models.CheckConstraint(condition=models.Q(default_delivery_fee__gte=0), name="shops_shop_fee_gte_0"),
             models.CheckConstraint(condition=models.Q(labour_cost__gte=0), name="shops_shop_labour_gte_0"),
             models.CheckConstraint(condition=models.Q(price_rounding_step__gt=0), name="shops_shop_step_gt_0"),
@@ -81,6 +87,21 @@ class Shop(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def free_slug(self) -> str:
+        """A slug for this shop's name that no other shop has."""
+        others = Shop.objects.exclude(pk=self.pk) if self.pk else Shop.objects.all()
+        return unique_slug(self.name, taken=lambda slug: others.filter(slug=slug).exists())
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A field default that needs the table: every way a shop is created (services, the
+        # admin, factories) gets a slug; the unique index settles a race.
+        if not self.slug:
+            self.slug = self.free_slug()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "slug" not in update_fields:
+                kwargs["update_fields"] = [*update_fields, "slug"]
+        super().save(*args, **kwargs)
 
     @cached_property
     def zoneinfo(self) -> zoneinfo.ZoneInfo:
@@ -110,15 +131,44 @@ class DeliveryZone(TimeStampedModel):
         return f"{self.name} ({self.fee})"
 
 
-class Membership(TimeStampedModel):
-    """A person's role in a shop. Deactivating it locks the person out of that shop at once."""
+class MembershipStatus(models.TextChoices):
+    ACTIVE = "active", "Работает"
+    INVITED = "invited", "Приглашён"
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        """Memberships that let their person act in the shop now: accepted and not switched
+        off. Everything that authorises a person reads memberships through this."""
+        return self.filter(status=MembershipStatus.ACTIVE, is_active=True)
+
+    def invited(self) -> MembershipQuerySet:
+        return self.filter(status=MembershipStatus.INVITED)
+
+
+class Membership(SearchableModel, TimeStampedModel):
+    """A person's role in a shop. Deactivating it locks the person out of that shop at once.
+
+    A shop that adds someone who already has an account only *invites* them
+    (``status = invited``): until that person accepts, the row grants nothing (it is never
+    ``is_active``, a database CHECK) and the shop sees only the phone and ``invited_name``,
+    the name it typed — nothing of the person's own profile."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
+    status = models.CharField(max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE)
+    # ``is_active`` is the shop's switch (deactivation); an invitation is never active.
     is_active = models.BooleanField(default=True)
+    # What the shop knows of an invited person: the name it typed (the phone is the user's).
+    invited_name = models.CharField(max_length=150, blank=True, default="")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # The most recently used shop is the one a login without shop_id opens.
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["shop_id", "id"]
@@ -127,8 +177,28 @@ class Membership(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(role__in=[r.value for r in Role]), name="shops_membership_role_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in MembershipStatus]), name="shops_membership_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=MembershipStatus.INVITED, is_active=True),
+                name="shops_membership_invited_not_active",
+            ),
         ]
         indexes = [models.Index(fields=["shop", "role", "is_active"])]
 
+    @property
+    def is_invited(self) -> bool:
+        return self.status == MembershipStatus.INVITED
+
+    def compute_search_text(self) -> str:
+        # What the shop may search an invited person by: the name it typed and the phone.
+        # A member is searched by their own profile (``User.search_text``).
+        if not self.is_invited:
+            return ""
+        return build_search_text(self.invited_name, phones=[self.user.phone])
+
     def __str__(self) -> str:
-        return f"{self.user} — {self.shop} ({self.get_role_display()})"
+        # An invitation names the person as the shop typed them (admin log entries keep it).
+        person = f"{self.invited_name or 'Без имени'} ({self.user.phone})" if self.is_invited else str(self.user)
+        return f"{person} — {self.shop} ({self.get_role_display()})"

@@ -2,35 +2,66 @@
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from django.db.models import Case, CharField, F, QuerySet, When
 
 from apps.accounts.models import User
-from apps.shops.models import Membership, Shop
+from apps.shops.models import Membership, MembershipStatus, Shop
+from flowercrm.errors import Conflict
 from flowercrm.roles import BACK_OFFICE_ROLES
 
 
-def shop_name_taken(*, name: str, exclude_id: int | None = None) -> bool:
-    """Whether another shop already has this name, case-insensitively in any alphabet.
+def shops_named(*, name: str) -> list[Shop]:
+    """Shops with this name, case-insensitively in any alphabet, oldest first.
 
-    Compared in Python: SQLite's ``lower()``/``iexact`` fold ASCII only ("ромашка" would pass
-    as new next to "Ромашка"); PostgreSQL's unique index on ``Lower(name)`` backs this up."""
+    Compared in Python: SQLite's ``lower()``/``iexact`` fold ASCII only."""
     wanted = name.strip().casefold()
-    names = Shop.objects.all() if exclude_id is None else Shop.objects.exclude(pk=exclude_id)
-    return any(existing.casefold() == wanted for existing in names.values_list("name", flat=True))
+    return [s for s in Shop.objects.order_by("id") if s.name.casefold() == wanted]
 
 
-def shop_find_by_name(*, name: str) -> Shop | None:
-    """The shop with this name, case-insensitively in any alphabet."""
-    wanted = name.strip().casefold()
-    return next((s for s in Shop.objects.order_by("id") if s.name.casefold() == wanted), None)
+def shop_find(*, key: str) -> Shop | None:
+    """The shop a person means by ``key``: its id, its slug, or its name. Names are not
+    unique: a name that several shops share is refused (``Conflict``) with their slugs."""
+    key = key.strip()
+    if key.isascii() and key.isdigit() and len(key) <= 18:
+        by_id = Shop.objects.filter(pk=int(key)).first()
+        if by_id is not None:
+            return by_id
+    by_slug = Shop.objects.filter(slug=key.lower()).first()
+    if by_slug is not None:
+        return by_slug
+    named = shops_named(name=key)
+    if len(named) > 1:
+        slugs = ", ".join(s.slug for s in named)
+        raise Conflict(f"Магазинов с названием «{key}» несколько ({slugs}); укажите адрес (slug) или номер.")
+    return named[0] if named else None
 
 
 def staff_list(*, shop: Shop) -> QuerySet[Membership]:
-    return Membership.objects.filter(shop=shop).select_related("user")
+    """The shop's members and pending invitations. ``staff_name`` and ``staff_search`` are
+    what the shop may know: the person's own name for members, the name the shop typed for
+    people who have not accepted yet (their profile stays theirs)."""
+    invited = MembershipStatus.INVITED
+    return (
+        Membership.objects.filter(shop=shop)
+        .select_related("user")
+        .annotate(
+            staff_name=Case(
+                When(status=invited, then=F("invited_name")), default=F("user__name"), output_field=CharField()
+            ),
+            staff_search=Case(
+                When(status=invited, then=F("search_text")), default=F("user__search_text"), output_field=CharField()
+            ),
+        )
+    )
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user, is_active=True).select_related("shop").order_by("shop__name", "id")
+    return Membership.objects.active().filter(user=user).select_related("shop").order_by("shop__name", "id")
+
+
+def invitation_list_for_user(*, user: User) -> QuerySet[Membership]:
+    """The invitations waiting for ``user``'s answer, newest first."""
+    return Membership.objects.invited().filter(user=user).select_related("shop", "invited_by").order_by("-id")
 
 
 def default_membership(*, user: User, shop_id: int | None = None) -> Membership | None:
@@ -44,7 +75,5 @@ def default_membership(*, user: User, shop_id: int | None = None) -> Membership 
 def managed_shop_ids(*, user: User) -> list[int]:
     """Shops whose back office (admin) ``user`` may work in."""
     return list(
-        Membership.objects.filter(user=user, is_active=True, role__in=BACK_OFFICE_ROLES).values_list(
-            "shop_id", flat=True
-        )
+        Membership.objects.active().filter(user=user, role__in=BACK_OFFICE_ROLES).values_list("shop_id", flat=True)
     )

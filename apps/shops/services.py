@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.services import user_get_or_create, user_rename, user_sync_staff
-from apps.shops.models import DeliveryZone, Membership, Shop
-from apps.shops.selectors import shop_name_taken
+from apps.shops.invitations import invitation_notify
+from apps.shops.models import DeliveryZone, Membership, MembershipStatus, Shop
 from flowercrm import events
-from flowercrm.errors import Conflict, Invalid
+from flowercrm.errors import Conflict, Invalid, NotFound
 from flowercrm.roles import Role
 
 SETTINGS_FIELDS = (
@@ -36,41 +37,120 @@ class StaffResult:
 
 @transaction.atomic
 def shop_create(
-    *, name: str, admin_phone: str, admin_password: str | None = None, admin_name: str = "", currency: str = "KZT"
+    *,
+    name: str,
+    admin_phone: str,
+    admin_password: str | None = None,
+    admin_name: str = "",
+    currency: str = "KZT",
+    slug: str = "",
 ) -> tuple[Shop, StaffResult]:
-    """Create a shop and its first admin. An existing user with that phone is reused and
-    keeps their password and name."""
+    """Create a shop and its first admin (a platform operator's act: an existing user with
+    that phone becomes the admin at once and keeps their password and name). Names are free;
+    the slug is generated from the name unless given, and a given one must be free."""
     name = name.strip()
     if not name:
         raise Invalid({"name": ["Укажите название магазина."]})
-    if shop_name_taken(name=name):
-        raise Conflict(f"Магазин «{name}» уже существует.")
-    shop = Shop(name=name, currency=currency)
-    shop.full_clean()
+    slug = slug.strip().lower()
+    if slug and Shop.objects.filter(slug=slug).exists():
+        raise Conflict(f"Адрес магазина «{slug}» уже занят.")
+    shop = Shop(name=name, currency=currency, slug=slug)
+    shop.slug = shop.slug or shop.free_slug()
+    try:
+        shop.full_clean(validate_unique=False)
+    except DjangoValidationError as exc:
+        raise Invalid(exc.message_dict) from None
     shop.save()
-    staff = staff_add(shop=shop, phone=admin_phone, name=admin_name, role=Role.ADMIN, password=admin_password)
+    staff = staff_add(
+        shop=shop, phone=admin_phone, name=admin_name, role=Role.ADMIN, password=admin_password, invite_existing=False
+    )
     return shop, staff
 
 
 @transaction.atomic
-def staff_add(*, shop: Shop, phone: str, name: str, role: str, password: str | None = None) -> StaffResult:
-    """Give a person a role in ``shop``. For a phone that already has a user only the
-    membership is added: the name and password sent are ignored."""
+def staff_add(
+    *,
+    shop: Shop,
+    phone: str,
+    name: str,
+    role: str,
+    password: str | None = None,
+    actor: User | None = None,
+    invite_existing: bool = True,
+) -> StaffResult:
+    """Give a person a role in ``shop``.
+
+    A new phone creates the user (``name``, ``password``) with an active membership. A phone
+    that already has an account only gets an *invitation* (ARCHITECTURE §11.1): a membership
+    that grants nothing until that person accepts it, showing the shop only the phone and the
+    ``name`` typed here; the person hears of it in the bot when their Telegram is linked. The
+    name and password sent never touch an existing account. Platform operators' commands
+    (``create_shop``, ``seed_demo``) pass ``invite_existing=False`` to grant the role at once."""
     user, created = user_get_or_create(phone=phone, name=name, password=password)
-    membership = Membership.objects.filter(user=user, shop=shop).first()
-    if membership is not None:
-        raise Conflict("Этот человек уже работает в магазине; измените его роль или включите доступ.")
-    membership = Membership.objects.create(user=user, shop=shop, role=role, is_active=True)
-    user_sync_staff(user=user)
+    if Membership.objects.filter(user=user, shop=shop).exists():
+        raise Conflict("Этот человек уже работает в магазине или приглашён; измените его роль или включите доступ.")
+    if created or not invite_existing:
+        membership = Membership.objects.create(user=user, shop=shop, role=role, is_active=True)
+        user_sync_staff(user=user)
+    else:
+        membership = Membership.objects.create(
+            user=user,
+            shop=shop,
+            role=role,
+            status=MembershipStatus.INVITED,
+            is_active=False,
+            invited_name=name.strip(),
+            invited_by=actor,
+        )
+        invitation_notify(membership=membership)
     return StaffResult(membership=membership, existing_user=not created)
+
+
+def _own_invitation(*, user: User, invitation_id: int) -> Membership:
+    """``user``'s pending invitation, row-locked; anyone else's (or an answered one) is 404."""
+    membership = (
+        Membership.objects.select_for_update()
+        .invited()
+        .select_related("shop")
+        .filter(pk=invitation_id, user=user)
+        .first()
+    )
+    if membership is None:
+        raise NotFound("Приглашение не найдено.")
+    return membership
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, invitation_id: int) -> Membership:
+    """Accept an invitation: the membership becomes active and the person may work in that
+    shop (and enter the Django admin for a back-office role)."""
+    membership = _own_invitation(user=user, invitation_id=invitation_id)
+    membership.status = MembershipStatus.ACTIVE
+    membership.is_active = True
+    membership.save(update_fields=["status", "is_active", "updated_at"])
+    user_sync_staff(user=user)
+    return membership
+
+
+@transaction.atomic
+def invitation_decline(*, user: User, invitation_id: int) -> None:
+    """Decline an invitation: it is removed; the shop may invite the person again."""
+    _own_invitation(user=user, invitation_id=invitation_id).delete()
+
+
+@transaction.atomic
+def invitation_cancel(*, membership: Membership) -> None:
+    """The shop withdraws an invitation not yet accepted. A member is deactivated instead."""
+    locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+    if locked is None or not locked.is_invited:
+        raise Conflict("Приглашение уже принято: отключите доступ сотрудника вместо удаления.")
+    locked.delete()
 
 
 def _lock_active_admins(*, shop_id: int) -> list[Membership]:
     """The shop's active admin memberships, row-locked in id order, so that two demotions
     cannot both see "another admin remains"."""
-    return list(
-        Membership.objects.select_for_update().filter(shop_id=shop_id, role=Role.ADMIN, is_active=True).order_by("id")
-    )
+    return list(Membership.objects.select_for_update().active().filter(shop_id=shop_id, role=Role.ADMIN).order_by("id"))
 
 
 @transaction.atomic
@@ -83,8 +163,12 @@ def staff_update(
     is_active: bool | None = None,
 ) -> Membership:
     """Change a member's name, role or access, all or nothing. A user's name is changed only
-    by that user (they may work in other shops too); the role rules are ``membership_update``'s."""
-    if name is not None:
+    by that user (they may work in other shops too); the name of a pending invitation is the
+    shop's own note; the role rules are ``membership_update``'s."""
+    if name is not None and membership.is_invited:
+        membership.invited_name = name.strip()
+        membership.save(update_fields=["invited_name", "updated_at"])
+    elif name is not None:
         if membership.user_id != actor.pk:
             raise Invalid({"name": ["Имя меняет только сам пользователь."]})
         user_rename(user=membership.user, name=name)
@@ -95,11 +179,14 @@ def staff_update(
 def membership_update(
     *, membership: Membership, actor: User, role: str | None = None, is_active: bool | None = None
 ) -> Membership:
-    """Change a member's role or access. The last active admin of a shop stays an active admin."""
+    """Change a member's role or access. The last active admin of a shop stays an active admin.
+    An invitation may change its role; access is switched on only by the person accepting."""
     admins = _lock_active_admins(shop_id=membership.shop_id)
     membership.refresh_from_db()
     new_role = role if role is not None else membership.role
     new_active = is_active if is_active is not None else membership.is_active
+    if membership.is_invited and new_active:
+        raise Conflict("Приглашение ещё не принято: доступ откроется, когда сотрудник его примет.")
     loses_admin = membership.role == Role.ADMIN and membership.is_active and (new_role != Role.ADMIN or not new_active)
     if loses_admin and len(admins) <= 1:
         raise Conflict("Нельзя понизить или отключить последнего администратора магазина.")
@@ -125,13 +212,12 @@ def membership_touch(*, membership: Membership) -> None:
 @transaction.atomic
 def shop_update(*, shop: Shop, data: dict[str, Any]) -> Shop:
     """Change a shop's name and settings; ``delivery_zones`` (if given) replaces the list:
-    rows with an ``id`` are updated, rows without one are created, the others removed."""
+    rows with an ``id`` are updated, rows without one are created, the others removed.
+    Renaming keeps the slug (links to the shop keep working)."""
     shop = Shop.objects.select_for_update().get(pk=shop.pk)
     for field in SETTINGS_FIELDS:
         if field in data:
             setattr(shop, field, data[field])
-    if "name" in data and shop_name_taken(name=shop.name, exclude_id=shop.pk):
-        raise Invalid({"name": ["Магазин с таким названием уже есть."]})
     shop.full_clean()
     shop.save()
     if "delivery_zones" in data:

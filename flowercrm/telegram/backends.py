@@ -13,7 +13,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
@@ -35,6 +35,8 @@ class TelegramMessage:
 
     chat_id: int
     text: str
+    # Buttons under the message (e.g. an invitation's Accept/Decline), or None.
+    reply_markup: InlineKeyboardMarkup | None = None
 
     def __post_init__(self) -> None:
         if len(self.text) > MAX_TEXT_LENGTH:
@@ -147,7 +149,7 @@ class TelegramBackend(BaseTelegramBackend):
 
     async def _send_one(self, bot: Bot, message: TelegramMessage) -> int:
         try:
-            await bot.send_message(chat_id=message.chat_id, text=message.text)
+            await bot.send_message(chat_id=message.chat_id, text=message.text, reply_markup=message.reply_markup)
         except Forbidden as exc:
             # The person blocked the bot or never pressed Start: nothing we can do here.
             logger.warning("Telegram: chat %s refuses messages (%s)", message.chat_id, self._redact(str(exc)))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import User
@@ -18,6 +19,15 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
     def get_telegram_linked(self, user: User) -> bool:
         return user.telegram_id is not None
+
+
+class ShopRefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PersonNameSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
 
 
 class LoginSerializer(serializers.Serializer[Any]):
@@ -60,3 +70,24 @@ class TokenResponseSerializer(serializers.Serializer[Any]):
     user = UserSerializer()
     shop = serializers.DictField()
     role = serializers.CharField()
+
+
+class InvitationSerializer(serializers.Serializer[Any]):
+    """A staff invitation as its addressee sees it (``GET /api/auth/me``): the shop, the role
+    offered and who invited them. ``status`` is ``active`` once accepted."""
+
+    id = serializers.IntegerField(read_only=True)
+    shop = serializers.SerializerMethodField()
+    role = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    invited_by = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+
+    @extend_schema_field(ShopRefSerializer)
+    def get_shop(self, membership: Any) -> dict[str, Any]:
+        return {"id": membership.shop.id, "name": membership.shop.name}
+
+    @extend_schema_field(PersonNameSerializer(allow_null=True))
+    def get_invited_by(self, membership: Any) -> dict[str, Any] | None:
+        inviter = membership.invited_by
+        return {"name": inviter.name} if inviter is not None else None

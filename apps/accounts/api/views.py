@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from apps.accounts import services
 from apps.accounts.api.serializers import (
+    InvitationSerializer,
     LoginSerializer,
     RefreshSerializer,
     ShopBriefSerializer,
@@ -24,7 +25,8 @@ from apps.accounts.api.serializers import (
 )
 from apps.accounts.models import User
 from apps.accounts.throttling import LoginIPThrottle, LoginUserThrottle
-from apps.shops.selectors import membership_list_for_user
+from apps.shops import services as shop_services
+from apps.shops.selectors import invitation_list_for_user, membership_list_for_user
 from flowercrm.auth import PublicEndpoint, require_shop_auth
 
 
@@ -89,6 +91,7 @@ class MeView(APIView):
                     "shop": serializers.DictField(),
                     "role": serializers.CharField(),
                     "shops": ShopBriefSerializer(many=True),
+                    "invitations": InvitationSerializer(many=True),
                 },
             )
         }
@@ -96,18 +99,38 @@ class MeView(APIView):
     def get(self, request: Request) -> Response:
         auth = require_shop_auth(request)
         shop = auth.shop
-        shops = [
-            {"id": m.shop.id, "name": m.shop.name, "role": m.role}
-            for m in membership_list_for_user(user=request.user)  # type: ignore[arg-type]
-        ]
+        user = cast(User, request.user)
+        shops = [{"id": m.shop.id, "name": m.shop.name, "role": m.role} for m in membership_list_for_user(user=user)]
         return Response(
             {
-                "user": UserSerializer(cast(User, request.user)).data,
+                "user": UserSerializer(user).data,
                 "shop": {"id": shop.id, "name": shop.name, "currency": shop.currency, "time_zone": shop.time_zone},
                 "role": auth.role,
                 "shops": shops,
+                "invitations": InvitationSerializer(invitation_list_for_user(user=user), many=True).data,
             }
         )
+
+
+class InvitationAcceptView(APIView):
+    """``POST /api/auth/invitations/{id}/accept``: the caller joins that shop (switch to it
+    with ``/api/auth/switch-shop``). Someone else's invitation is 404."""
+
+    @extend_schema(request=None, responses={200: InvitationSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        require_shop_auth(request)
+        membership = shop_services.invitation_accept(user=cast(User, request.user), invitation_id=int(pk))
+        return Response(InvitationSerializer(membership).data)
+
+
+class InvitationDeclineView(APIView):
+    """``POST /api/auth/invitations/{id}/decline``: the invitation is removed."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, pk: str) -> Response:
+        require_shop_auth(request)
+        shop_services.invitation_decline(user=cast(User, request.user), invitation_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SwitchShopView(APIView):

@@ -5,7 +5,14 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.shops.models import DeliveryZone, Membership, Shop, validate_markups, validate_time_zone
+from apps.shops.models import (
+    DeliveryZone,
+    Membership,
+    MembershipStatus,
+    Shop,
+    validate_markups,
+    validate_time_zone,
+)
 from flowercrm.roles import Role
 from flowercrm.serializers import MoneyField, PhoneField
 
@@ -54,6 +61,7 @@ class ShopSettingsSerializer(serializers.ModelSerializer[Shop]):
         fields = [
             "id",
             "name",
+            "slug",
             "currency",
             "time_zone",
             "default_delivery_fee",
@@ -66,7 +74,7 @@ class ShopSettingsSerializer(serializers.ModelSerializer[Shop]):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "currency", "created_at", "updated_at"]
+        read_only_fields = ["id", "slug", "currency", "created_at", "updated_at"]
 
     def validate_delivery_zones(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(value) > 100:
@@ -75,24 +83,33 @@ class ShopSettingsSerializer(serializers.ModelSerializer[Shop]):
 
 
 class StaffSerializer(serializers.Serializer[Membership]):
-    """A member of the active shop. ``id`` is the user's id; ``role`` and ``is_active``
-    belong to the membership."""
+    """A member of the active shop. ``id`` is the user's id; ``role``, ``status`` and
+    ``is_active`` belong to the membership. Someone invited (``status: invited``) shows only
+    the phone and the name the shop typed: their profile is theirs until they accept."""
 
     id = serializers.IntegerField(source="user.id", read_only=True)
     phone = serializers.CharField(source="user.phone", read_only=True)
-    name = serializers.CharField(source="user.name", read_only=True)
-    email = serializers.CharField(source="user.email", read_only=True)
+    name = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
     telegram_linked = serializers.SerializerMethodField()
     role = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=MembershipStatus.choices, read_only=True)
     is_active = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
+    def get_name(self, membership: Membership) -> str:
+        return membership.invited_name if membership.is_invited else membership.user.name
+
+    def get_email(self, membership: Membership) -> str:
+        return "" if membership.is_invited else membership.user.email
+
     def get_telegram_linked(self, membership: Membership) -> bool:
-        return membership.user.telegram_id is not None
+        return not membership.is_invited and membership.user.telegram_id is not None
 
 
 class StaffCreateSerializer(serializers.Serializer[Any]):
-    """``name`` and ``password`` are used only for a new user: an existing user keeps theirs."""
+    """``name`` and ``password`` are used only for a new user: an existing user keeps theirs
+    (and is invited; ``name`` is what the shop sees of them until they accept)."""
 
     phone = PhoneField()
     name = serializers.CharField(max_length=150)

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -48,14 +48,15 @@ class CurrentShopView(APIView):
 
 
 class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
-    """``/api/users/``: the staff of the active shop (admin writes, manager reads)."""
+    """``/api/users/``: the staff of the active shop and its pending invitations (admin
+    writes, manager reads). Invited people are searched and sorted by the name the shop typed."""
 
     area = "staff"
     serializer_class = StaffSerializer
     filterset_class = StaffFilter
-    search_text_field = "user__search_text"
-    ordering_fields = {"name": "user__name", "role": "role", "created_at": "created_at"}
-    ordering = ("user__name",)
+    search_text_field = "staff_search"
+    ordering_fields = {"name": "staff_name", "role": "role", "status": "status", "created_at": "created_at"}
+    ordering = ("staff_name",)
     lookup_field = "user_id"
     lookup_url_kwarg = "pk"
     model = Membership
@@ -73,9 +74,20 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
             name=data.validated_data["name"],
             role=data.validated_data["role"],
             password=data.validated_data.get("password") or None,
+            actor=request.user,  # type: ignore[arg-type]
         )
+        # ``existing_user`` says no more than ``status`` (an existing account is invited).
         body: dict[str, Any] = {**StaffSerializer(result.membership).data, "existing_user": result.existing_user}
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        """Withdraw an invitation not yet accepted. Members are deactivated, never deleted."""
+        membership: Membership = self.get_object()
+        if not membership.is_invited:
+            raise MethodNotAllowed("DELETE", detail="Сотрудника нельзя удалить — отключите ему доступ.")
+        services.invitation_cancel(membership=membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=StaffUpdateSerializer, responses={200: StaffSerializer})
     def partial_update(self, request: Request, pk: str) -> Response:

@@ -204,6 +204,10 @@ def test_is_staff_follows_memberships(shop_a: Shop, shop_b: Shop) -> None:
     florist = staff(shop_a, Role.FLORIST, "+77010000401")
     assert not User.objects.get(pk=florist.user_id).is_staff
     manager = staff(shop_b, Role.MANAGER, "+77010000401")
+    # An existing account is only invited: no admin access until the person accepts.
+    assert manager.status == "invited"
+    assert not User.objects.get(pk=florist.user_id).is_staff
+    manager = services.invitation_accept(user=florist.user, invitation_id=manager.pk)
     assert User.objects.get(pk=florist.user_id).is_staff
     staff(shop_b, Role.ADMIN, "+77010000201")
     services.membership_update(membership=manager, actor=florist.user, is_active=False)

@@ -25,11 +25,21 @@ def test_shop_create() -> None:
 
 
 @pytest.mark.parametrize("name", ["лилия", "ЛИЛИЯ", "Лилия"])
-def test_shop_create_refuses_a_taken_name_in_any_case(name: str) -> None:
-    ShopFactory(name="Лилия")
+def test_shop_create_allows_a_taken_name_with_its_own_slug(name: str) -> None:
+    first = ShopFactory(name="Лилия")
+    shop, _staff = services.shop_create(name=name, admin_phone="87015550001", admin_password=PASSWORD)
+    assert (first.slug, shop.slug) == ("liliia", "liliia-2")
+    assert Shop.objects.count() == 2
+
+
+def test_shop_create_with_a_slug() -> None:
+    shop, _ = services.shop_create(name="Лилия", slug="Lily-Almaty", admin_phone="87015550001")
+    assert shop.slug == "lily-almaty"
     with pytest.raises(Conflict):
-        services.shop_create(name=name, admin_phone="87015550001", admin_password=PASSWORD)
-    assert (Shop.objects.count(), User.objects.count()) == (1, 0)
+        services.shop_create(name="Другая", slug="lily-almaty", admin_phone="87015550002")
+    with pytest.raises(Invalid):
+        services.shop_create(name="Другая", slug="not a slug!", admin_phone="87015550002")
+    assert Shop.objects.count() == 1
 
 
 def test_shop_create_refuses_a_blank_name() -> None:
@@ -38,12 +48,15 @@ def test_shop_create_refuses_a_blank_name() -> None:
     assert not Shop.objects.exists()
 
 
-def test_shop_name_taken() -> None:
-    shop = ShopFactory(name="Ёлка Flowers")
-    assert selectors.shop_name_taken(name="ёлка flowers")
-    assert selectors.shop_name_taken(name=" ЁЛКА FLOWERS ")
-    assert not selectors.shop_name_taken(name="ёлка flowers", exclude_id=shop.id)
-    assert not selectors.shop_name_taken(name="Елка Flowers")
+def test_shop_find_by_id_slug_or_unambiguous_name() -> None:
+    elka = ShopFactory(name="Ёлка Flowers")
+    assert selectors.shop_find(key=str(elka.id)) == elka
+    assert selectors.shop_find(key=elka.slug) == elka == selectors.shop_find(key=" ЁЛКА FLOWERS ")
+    assert selectors.shop_find(key="Елка Flowers") is None
+    twin = ShopFactory(name="ёлка flowers")
+    with pytest.raises(Conflict, match=twin.slug):
+        selectors.shop_find(key="Ёлка Flowers")
+    assert selectors.shop_find(key=twin.slug) == twin
 
 
 def test_staff_add_refuses_a_second_membership_in_the_same_shop() -> None:

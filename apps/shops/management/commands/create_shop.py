@@ -1,4 +1,5 @@
-"""``manage.py create_shop NAME --admin-phone PHONE [--admin-password PW]``"""
+"""``manage.py create_shop NAME --admin-phone PHONE [--admin-password PW] [--slug SLUG]
+[--allow-duplicate-name]``"""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.shops.selectors import shops_named
 from apps.shops.services import shop_create
 from flowercrm.errors import DomainError
 from flowercrm.phone import normalize_phone
@@ -18,7 +20,10 @@ from flowercrm.phone import normalize_phone
 class Command(BaseCommand):
     help = (
         "Create a shop and its first admin. An existing user with that phone is reused and keeps "
-        "their password. The password comes from --admin-password, FLOWERCRM_ADMIN_PASSWORD, or a prompt."
+        "their password. The password comes from --admin-password, FLOWERCRM_ADMIN_PASSWORD, or a prompt. "
+        "Shop names need not be unique, but a name another shop already has is refused unless "
+        "--allow-duplicate-name is given (a re-run must not make a second shop); the slug is generated "
+        "from the name unless --slug is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,12 +32,23 @@ class Command(BaseCommand):
         parser.add_argument("--admin-password", default=None)
         parser.add_argument("--admin-name", default="")
         parser.add_argument("--currency", default="KZT")
+        parser.add_argument("--slug", default="", help="The shop's public address (default: from the name).")
+        parser.add_argument(
+            "--allow-duplicate-name", action="store_true", help="Create the shop even if another has this name."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             phone = normalize_phone(options["admin_phone"])
         except ValidationError:
             raise CommandError(f"Not a phone number: {options['admin_phone']!r}") from None
+        same_name = shops_named(name=options["name"])
+        if same_name and not options["allow_duplicate_name"]:
+            existing = ", ".join(f"#{s.id} {s.slug}" for s in same_name)
+            raise CommandError(
+                f"Магазин «{options['name'].strip()}» уже существует ({existing}). "
+                "Другой магазин с тем же названием: --allow-duplicate-name."
+            )
         password = options["admin_password"] or os.environ.get("FLOWERCRM_ADMIN_PASSWORD") or None
         if password is None and sys.stdin.isatty():
             password = getpass.getpass(f"Password for {phone} (empty: keep/none): ") or None
@@ -43,6 +59,7 @@ class Command(BaseCommand):
                 admin_password=password,
                 admin_name=options["admin_name"],
                 currency=options["currency"].upper(),
+                slug=options["slug"],
             )
         except DomainError as exc:
             errors = exc.extra.get("errors")
@@ -53,4 +70,6 @@ class Command(BaseCommand):
             note = " (no password set: this admin logs in with a Telegram code until they set one)"
         else:
             note = ""
-        self.stdout.write(self.style.SUCCESS(f"Shop #{shop.id} «{shop.name}» created; admin {phone}{note}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Shop #{shop.id} «{shop.name}» ({shop.slug}) created; admin {phone}{note}.")
+        )

@@ -9,12 +9,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.shops.models import Membership
-from apps.shops.selectors import shop_find_by_name
+from apps.shops.models import Membership, Shop
 from apps.shops.services import shop_create, staff_add
 from flowercrm.roles import Role
 
 DEMO_SHOP = "Ромашка"
+DEMO_SLUG = "romashka"  # how the demo shop is found again (names are not unique)
 DEMO_PASSWORD = "demo-flowers-2026"  # noqa: S105 - printed demo login, refused in production
 DEMO_STAFF = [
     ("+77010000001", "Алия Админова", Role.ADMIN),
@@ -34,15 +34,19 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION and not options["force"]:
             raise CommandError("seed_demo creates known passwords; refused in production (use --force).")
-        shop = shop_find_by_name(name=DEMO_SHOP)
+        shop = Shop.objects.filter(slug=DEMO_SLUG).first()
         admin_phone, admin_name, _ = DEMO_STAFF[0]
         if shop is None:
             shop, _staff = shop_create(
-                name=DEMO_SHOP, admin_phone=admin_phone, admin_password=DEMO_PASSWORD, admin_name=admin_name
+                name=DEMO_SHOP,
+                slug=DEMO_SLUG,
+                admin_phone=admin_phone,
+                admin_password=DEMO_PASSWORD,
+                admin_name=admin_name,
             )
         for phone, name, role in DEMO_STAFF:
             if not Membership.objects.filter(shop=shop, user__phone=phone).exists():
-                staff_add(shop=shop, phone=phone, name=name, role=role, password=DEMO_PASSWORD)
+                staff_add(shop=shop, phone=phone, name=name, role=role, password=DEMO_PASSWORD, invite_existing=False)
         self.stdout.write(self.style.SUCCESS(f"Demo shop «{shop.name}» (#{shop.id}) is ready. Logins:"))
         for phone, name, role in DEMO_STAFF:
             user = User.objects.get(phone=phone)

@@ -21,7 +21,7 @@ from flowercrm.testing import assert_error
 pytestmark = pytest.mark.django_db
 
 NEW_PHONE = "+77017770001"
-STAFF_KEYS = {"id", "phone", "name", "email", "telegram_linked", "role", "is_active", "created_at"}
+STAFF_KEYS = {"id", "phone", "name", "email", "telegram_linked", "role", "status", "is_active", "created_at"}
 
 ApiAs = Callable[[Membership], APIClient]
 Member = Callable[..., Membership]
@@ -221,8 +221,14 @@ def test_create_with_an_existing_users_phone_adds_only_a_membership(
     response = api_as(admin_member).post("/api/users/", payload, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
+    # Issue 11: an existing account is only invited, and its profile stays hidden.
     assert body["existing_user"] is True
-    assert (body["id"], body["name"], body["role"]) == (existing.user_id, "Дана", "courier")
+    assert (body["id"], body["name"], body["role"], body["status"]) == (
+        existing.user_id,
+        "Чужое имя",
+        "courier",
+        "invited",
+    )
     user = User.objects.get(phone=NEW_PHONE)
     assert user.name == "Дана"
     assert user.check_password(PASSWORD)
