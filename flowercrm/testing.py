@@ -90,3 +90,44 @@ def rows_locked_elsewhere(queryset: Any, *, timeout: float = 5) -> Iterator[None
         done.set()
         holder.join(timeout=timeout + 10)
     assert outcome == [True], f"the block waited for the rows locked elsewhere: {outcome}"  # noqa: S101
+
+
+def race_with_open_transaction(work: Any, request: Any, *, timeout: float = 10) -> tuple[Any, Any]:
+    """A deterministic race (PostgreSQL): ``work()`` runs in a transaction on one thread;
+    once it returned, ``request()`` starts on another thread, and the transaction commits
+    only after ``request`` waits for a row lock it holds. So ``request`` read the rows before
+    ``work`` committed and locks them after. Returns both outcomes (a result or the exception
+    raised, as ``run_concurrently``); ``work`` fails if nothing waited within ``timeout``."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    worked = threading.Event()
+
+    def first() -> Any:
+        try:
+            with transaction.atomic():
+                result = work()
+                worked.set()
+                deadline = time.monotonic() + timeout
+                with connection.cursor() as cursor:
+                    while True:
+                        cursor.execute(
+                            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted"
+                            " AND pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
+                        )
+                        if cursor.fetchone()[0]:
+                            break
+                        assert time.monotonic() < deadline, "nothing waited for the rows locked"  # noqa: S101
+                        time.sleep(0.005)
+            return result
+        finally:
+            worked.set()
+
+    def second() -> Any:
+        assert worked.wait(timeout), "work did not finish"  # noqa: S101
+        return request()
+
+    first_result, second_result = run_concurrently([first, second], timeout=timeout + 30)
+    return first_result, second_result

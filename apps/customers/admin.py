@@ -106,11 +106,18 @@ class CustomerAdmin(ShopScopedAdmin):
     list_filter = ["source"]
     search_fields = ["name", "phone"]  # answered by get_search_results (search_text)
     inlines = [AddressInline, ImportantDateInline, TagInline]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["extra_phones_list", "created_at", "updated_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # A customer never moves to another shop: their orders stay where they are.
         return [*self.readonly_fields, "shop"] if obj is not None else list(self.readonly_fields)
+
+    @admin.display(description="Дополнительные телефоны")
+    def extra_phones_list(self, obj: Customer) -> str:
+        """Phones of duplicates merged into this customer (order intake finds them by these)."""
+        if obj.pk is None:
+            return "—"
+        return ", ".join(obj.extra_phones.values_list("phone", flat=True)) or "—"
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str

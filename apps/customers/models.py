@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from flowercrm.models import SearchableModel, ShopOwnedModel, TimeStampedModel
+from flowercrm.search import build_search_text
 
 
 class Source(models.TextChoices):
@@ -71,6 +72,33 @@ class Customer(SearchableModel, ShopOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.name or 'Без имени'} ({self.phone})"
+
+    def compute_search_text(self) -> str:
+        # Extra phones (e.g. of a customer merged into this one) find the customer too.
+        extra = list(self.extra_phones.values_list("phone", flat=True)) if self.pk else []
+        return build_search_text(*(getattr(self, f) for f in self.search_fields), phones=[self.phone, *extra])
+
+
+class CustomerPhone(ShopOwnedModel):
+    """Another phone of a customer — typically the phone of a duplicate merged into them:
+    order intake and search by it find this customer. A phone is unique within the shop among
+    main and extra phones together (this table's constraint, plus the services' check against
+    ``Customer.phone``)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="extra_phones")
+    phone = models.CharField(max_length=16)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "дополнительный телефон"
+        verbose_name_plural = "дополнительные телефоны"
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "phone"], name="customers_extra_phone_unique"),
+            models.CheckConstraint(condition=models.Q(phone__startswith="+"), name="customers_extra_phone_e164"),
+        ]
+
+    def __str__(self) -> str:
+        return self.phone
 
 
 class CustomerTag(TimeStampedModel):

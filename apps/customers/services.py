@@ -11,10 +11,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from apps.customers.models import Customer, CustomerAddress, CustomerTag, ImportantDate
+from apps.customers.models import Customer, CustomerAddress, CustomerPhone, CustomerTag, ImportantDate
 from apps.orders.models import EventType, Order
 from apps.orders.services import order_log_event, orders_reindex_for_customer
-from flowercrm.errors import Conflict, Invalid, Protected
+from flowercrm.errors import Conflict, Invalid, NotFound, Protected
+from flowercrm.locking import lock_row, lock_rows
 from flowercrm.phone import normalize_phone
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ MAX_ADDRESSES = 20
 MAX_DATES = 50
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
+MAX_EXTRA_PHONES = 20  # what an edit may send; a merge adds beyond it
 
 CUSTOMER_FIELDS = ("phone", "name", "email", "notes", "source")
 ADDRESS_FIELDS = ("label", "address", "entrance", "floor", "intercom", "comment", "is_default")
@@ -33,6 +35,9 @@ DATE_FIELDS = ("day", "month", "title", "remind_days_before")
 _STRIPPED = {"name", "email", "label", "address", "entrance", "floor", "intercom", "title"}
 
 DUPLICATE_PHONE = "Клиент с этим телефоном уже есть."
+EXTRA_PHONE_TAKEN = "Этот телефон — дополнительный телефон другого клиента."
+# A customer edited or deleted while another request merged it away or deleted it.
+VANISHED = "Клиент не найден: его удалили или объединили с другим."
 
 
 # --- create and edit -------------------------------------------------------------------------
@@ -51,20 +56,30 @@ def customer_create(*, shop: Shop, data: Mapping[str, Any]) -> Customer:
     customer = Customer(shop=shop)
     _apply_fields(customer, data)
     nested = _clean_nested(data)
+    extra = _clean_extra_phones(customer, data)
     _save_customer(customer)
     _replace_nested(customer, nested)
+    if extra:
+        _replace_extra_phones(customer, extra)
+        customer.save(update_fields=["updated_at"])  # search_text now has the extra phones
     return customer
 
 
 @transaction.atomic
 def customer_update(*, customer: Customer, data: Mapping[str, Any]) -> Customer:
-    """Change the fields given in ``data``; ``addresses``, ``important_dates`` and ``tags``,
-    when given, replace the customer's current ones. Same guarantees as ``customer_create``."""
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    """Change the fields given in ``data``; ``addresses``, ``important_dates``, ``tags`` and
+    ``extra_phones``, when given, replace the customer's current ones. Same guarantees as
+    ``customer_create``. A customer deleted or merged away meanwhile is ``NotFound`` (404).
+    Making one of the customer's extra phones the main phone drops it from the extras."""
+    customer = lock_row(Customer.objects.all(), customer.pk, vanished=NotFound(VANISHED))
     if "phone" in data and not data["phone"]:
         raise Invalid({"phone": ["Укажите телефон."]})
     _apply_fields(customer, data)
     nested = _clean_nested(data)
+    extra = _clean_extra_phones(customer, data)
+    CustomerPhone.objects.filter(customer=customer, phone=customer.phone).delete()
+    if extra is not None:
+        _replace_extra_phones(customer, extra)
     _save_customer(customer)
     _replace_nested(customer, nested)
     orders_reindex_for_customer(customer=customer)
@@ -92,12 +107,63 @@ def _apply_fields(customer: Customer, data: Mapping[str, Any], *, check_phone: b
     if errors:
         raise Invalid(errors)
     _full_clean(customer, exclude=["shop", "search_text"])
-    if check_phone and (
-        Customer.objects.filter(shop_id=customer.shop_id, phone=customer.phone)
-        .exclude(pk=customer.pk)  # an unsaved row has pk None: excludes nothing
-        .exists()
-    ):
-        raise Invalid({"phone": [DUPLICATE_PHONE]})
+    if check_phone:
+        error = phone_taken(shop_id=customer.shop_id, phone=customer.phone, customer=customer)
+        if error:
+            raise Invalid({"phone": [error]})
+
+
+def phone_taken(*, shop_id: int, phone: str, customer: Customer | None = None) -> str | None:
+    """Why ``phone`` cannot be a phone of ``customer`` (``None``: a new one) in the shop —
+    another customer has it as their main or extra phone — or ``None`` when it is free.
+    Main and extra phones are unique together within a shop."""
+    mains = Customer.objects.filter(shop_id=shop_id, phone=phone)
+    extras = CustomerPhone.objects.filter(shop_id=shop_id, phone=phone)
+    if customer is not None and customer.pk is not None:
+        mains, extras = mains.exclude(pk=customer.pk), extras.exclude(customer_id=customer.pk)
+    if mains.exists():
+        return DUPLICATE_PHONE
+    if extras.exists():
+        return EXTRA_PHONE_TAKEN
+    return None
+
+
+def _clean_extra_phones(customer: Customer, data: Mapping[str, Any]) -> list[str] | None:
+    """``data["extra_phones"]`` normalised, without duplicates and the main phone (``None``:
+    not given). Each must be free in the shop (``phone_taken``)."""
+    if "extra_phones" not in data:
+        return None
+    items = _as_list(data["extra_phones"], MAX_EXTRA_PHONES) if data["extra_phones"] is not None else []
+    phones: list[str] = []
+    errors: list[str] = []
+    for raw in items:
+        try:
+            phone = normalize_phone(raw)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            continue
+        taken = phone_taken(shop_id=customer.shop_id, phone=phone, customer=customer)
+        if taken:
+            errors.append(f"{phone}: {taken}")
+        elif phone != customer.phone and phone not in phones:
+            phones.append(phone)
+    if errors:
+        raise Invalid({"extra_phones": errors})
+    return phones
+
+
+def _replace_extra_phones(customer: Customer, phones: list[str]) -> None:
+    """Make ``phones`` the customer's extra phones (rows kept where they match). Needs a
+    saved customer; a phone taken concurrently is the same 400 as a known one."""
+    CustomerPhone.objects.filter(customer=customer).exclude(phone__in=phones).delete()
+    known = set(CustomerPhone.objects.filter(customer=customer).values_list("phone", flat=True))
+    try:
+        with transaction.atomic():
+            CustomerPhone.objects.bulk_create(
+                CustomerPhone(shop_id=customer.shop_id, customer=customer, phone=p) for p in phones if p not in known
+            )
+    except IntegrityError:
+        raise Invalid({"extra_phones": [EXTRA_PHONE_TAKEN]}) from None
 
 
 def _save_customer(customer: Customer) -> None:
@@ -106,8 +172,9 @@ def _save_customer(customer: Customer) -> None:
         with transaction.atomic():  # a savepoint: the outer transaction stays usable
             customer.save()
     except IntegrityError:
-        if Customer.objects.filter(shop_id=customer.shop_id, phone=customer.phone).exclude(pk=customer.pk).exists():
-            raise Invalid({"phone": [DUPLICATE_PHONE]}) from None
+        error = phone_taken(shop_id=customer.shop_id, phone=customer.phone, customer=customer)
+        if error:
+            raise Invalid({"phone": [error]}) from None
         raise
 
 
@@ -229,7 +296,8 @@ def _replace_nested(customer: Customer, nested: _Nested) -> None:
 
 @transaction.atomic
 def customer_upsert_by_phone(*, shop: Shop, phone: str, name: str = "", email: str = "", source: str = "") -> Customer:
-    """The customer of ``shop`` with this phone (any common format), created if unknown.
+    """The customer of ``shop`` with this phone (any common format) as their main or an
+    extra phone (e.g. the phone of a duplicate merged into them), created if unknown.
 
     A known customer only gets blanks filled: a name, email or source already recorded is
     never overwritten. Safe under concurrent calls with one phone (one row, no error).
@@ -241,6 +309,10 @@ def customer_upsert_by_phone(*, shop: Shop, phone: str, name: str = "", email: s
         raise Invalid({"phone": list(exc.messages)}) from None
     customer = Customer.objects.select_for_update().filter(shop=shop, phone=phone).first()
     if customer is None:
+        owner = CustomerPhone.objects.filter(shop=shop, phone=phone).values_list("customer_id", flat=True).first()
+        if owner is not None:
+            customer = Customer.objects.select_for_update().filter(shop=shop, pk=owner).first()
+    if customer is None:
         customer = Customer(shop=shop, phone=phone)
         _apply_fields(customer, {"name": name, "email": email, "source": source}, check_phone=False)
         try:
@@ -249,7 +321,7 @@ def customer_upsert_by_phone(*, shop: Shop, phone: str, name: str = "", email: s
             return customer
         except IntegrityError:
             # Another request created it between our look-up and insert: use that row.
-            customer = Customer.objects.select_for_update().get(shop=shop, phone=phone)
+            customer = lock_row(Customer.objects.filter(shop=shop), phone=phone, vanished=Conflict(VANISHED))
     blanks = {
         field: value
         for field, value in (("name", name), ("email", email), ("source", source))
@@ -267,8 +339,9 @@ def customer_upsert_by_phone(*, shop: Shop, phone: str, name: str = "", email: s
 @transaction.atomic
 def customer_delete(*, customer: Customer) -> None:
     """Delete a customer with their addresses, dates and tags. A customer with orders is
-    kept: ``Protected`` (409 ``protected``)."""
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    kept: ``Protected`` (409 ``protected``). A customer deleted or merged away meanwhile is
+    ``NotFound`` (404)."""
+    customer = lock_row(Customer.objects.all(), customer.pk, vanished=NotFound(VANISHED))
     if Order.objects.filter(customer=customer).exists():
         raise Protected("У клиента есть заказы: его нельзя удалить (объедините его с другим клиентом).")
     try:
@@ -285,9 +358,11 @@ def customer_merge(*, shop: Shop, keep: Customer, merge: Customer, actor: User |
     Orders move to ``keep`` with an ``edited`` event each; addresses and dates move (exact
     duplicates dropped; ``keep``'s default address stays the default); tags are united
     case-insensitively; ``merge``'s notes are appended with a line recording its phone;
-    ``keep``'s blank name, email and source are filled from ``merge``. Both rows are
-    locked in id order. Same ids or another shop's customer: ``Invalid``; a result over the
-    limits (20 addresses, 50 dates, 20 tags): ``Conflict``, and nothing changes.
+    ``keep``'s blank name, email and source are filled from ``merge``; ``merge``'s phone and
+    extra phones become extra phones of ``keep``. Both rows are locked in id order. Same ids
+    or another shop's customer: ``Invalid``; either one merged away or deleted by a concurrent
+    request: ``Conflict``; a result over the limits (20 addresses, 50 dates, 20 tags):
+    ``Conflict``, and nothing changes.
     """
     if keep.pk == merge.pk:
         raise Invalid({"merge_id": ["Нельзя объединить клиента с самим собой."]})
@@ -298,13 +373,11 @@ def customer_merge(*, shop: Shop, keep: Customer, merge: Customer, actor: User |
     }
     if errors:
         raise Invalid(errors)
-    locked = {
-        c.pk: c
-        for c in Customer.objects.select_for_update().filter(shop=shop, pk__in=[keep.pk, merge.pk]).order_by("id")
-    }
-    missing = {key: ["Клиент не найден."] for key, c in (("keep_id", keep), ("merge_id", merge)) if c.pk not in locked}
-    if missing:
-        raise Invalid(missing)
+    locked = lock_rows(
+        Customer.objects.filter(shop=shop),
+        [keep.pk, merge.pk],
+        vanished=Conflict("Клиента только что объединили с другим или удалили; обновите данные и повторите."),
+    )
     keep, merge = locked[keep.pk], locked[merge.pk]
 
     moved_addresses = _merge_addresses(keep, merge)
@@ -326,13 +399,18 @@ def customer_merge(*, shop: Shop, keep: Customer, merge: Customer, actor: User |
     if moved_dates:
         ImportantDate.objects.filter(pk__in=[d.pk for d in moved_dates]).update(customer=keep)
     CustomerTag.objects.bulk_create(CustomerTag(customer=keep, name=name) for name in new_tags)
+    # The merged phone keeps finding the kept customer (order intake, search); its own extra
+    # phones come along. The row goes first: the phone is unique among main and extra phones.
+    CustomerPhone.objects.filter(customer=merge).update(customer=keep, updated_at=timezone.now())
 
     for field in ("name", "email", "source"):
         if not getattr(keep, field) and getattr(merge, field):
             setattr(keep, field, getattr(merge, field))
     trace = f"Объединён с клиентом {merge.phone}" + (f" ({merge.name})" if merge.name else "") + "."
     keep.notes = "\n\n".join(part for part in (keep.notes.strip(), merge.notes.strip(), trace) if part)
+    merged_phone = merge.phone
     merge.delete()
+    CustomerPhone.objects.create(shop=shop, customer=keep, phone=merged_phone)
     keep.save()
     orders_reindex_for_customer(customer=keep)
     return keep

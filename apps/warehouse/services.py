@@ -19,7 +19,8 @@ from apps.shops.models import Shop
 from apps.warehouse.events import publish_stock_low
 from apps.warehouse.models import MovementKind, StockItem, StockMovement, WriteOffReason
 from apps.warehouse.selectors import is_low_stock
-from flowercrm.errors import InsufficientStock, Invalid, Protected
+from flowercrm.errors import InsufficientStock, Invalid, NotFound, Protected
+from flowercrm.locking import lock_row
 from flowercrm.serializers import QUANTITY_MAX
 
 if TYPE_CHECKING:
@@ -28,12 +29,19 @@ if TYPE_CHECKING:
 CENT = Decimal("0.01")
 REASON_MAX_LENGTH = 200  # StockMovement.reason
 ITEM_FIELDS = ("name", "category", "height_cm", "unit", "retail_price", "min_quantity", "is_active")
+# An item edited, moved or deleted while another request deleted it.
+VANISHED = "Складская позиция не найдена: её удалили."
 
 
-def _lock(shop: Shop, item_ids: list[int]) -> dict[int, StockItem]:
+def _lock(shop: Shop, item_ids: list[int], *, one: bool = False) -> dict[int, StockItem]:
+    """Lock the items in id order. Unknown ids (also ones deleted while we waited for the
+    lock) are a 400 on ``stock_item_id`` for lines a client sent, or a 404 when ``one`` item
+    named by the path is gone."""
     items = StockItem.objects.select_for_update().filter(shop=shop, id__in=sorted(set(item_ids))).order_by("id")
     found = {item.id: item for item in items}
     unknown = sorted(set(item_ids) - set(found))
+    if unknown and one:
+        raise NotFound(VANISHED)
     if unknown:
         raise Invalid({"stock_item_id": [f"Складские позиции не найдены: {', '.join(map(str, unknown))}."]})
     for item in found.values():
@@ -92,8 +100,9 @@ def stock_item_create(*, shop: Shop, data: Mapping[str, Any]) -> StockItem:
 
 @transaction.atomic
 def stock_item_update(*, item: StockItem, data: Mapping[str, Any]) -> StockItem:
-    """Change an item's description and prices; quantities are never edited here."""
-    item = StockItem.objects.select_for_update().get(pk=item.pk)
+    """Change an item's description and prices; quantities are never edited here. An item
+    deleted meanwhile is ``NotFound`` (404)."""
+    item = lock_row(StockItem.objects.all(), item.pk, vanished=NotFound(VANISHED))
     for field, value in data.items():
         if field in ITEM_FIELDS:
             setattr(item, field, value)
@@ -107,8 +116,9 @@ def stock_item_update(*, item: StockItem, data: Mapping[str, Any]) -> StockItem:
 def stock_item_delete(*, item: StockItem) -> None:
     """Delete an item that nothing refers to. An item with ledger movements, reservations,
     recipe, supply or order lines is ``Protected`` (409) and stays; retire it with
-    ``is_active=False`` instead, so the ledger keeps its history."""
-    item = StockItem.objects.select_for_update().get(pk=item.pk)
+    ``is_active=False`` instead, so the ledger keeps its history. An item deleted meanwhile
+    is ``NotFound`` (404)."""
+    item = lock_row(StockItem.objects.all(), item.pk, vanished=NotFound(VANISHED))
     if item.reserved > 0:
         raise Protected("Позиция зарезервирована заказами; снимите её с продажи (is_active=false).")
     if StockMovement.objects.filter(item=item).exists():
@@ -144,7 +154,7 @@ def stock_receive(
     _check_quantity(quantity)
     if unit_price < 0:
         raise Invalid({"unit_price": ["Цена не может быть отрицательной."]})
-    locked = _lock(item.shop, [item.id])[item.id]
+    locked = _lock(item.shop, [item.id], one=True)[item.id]
     locked.unit_cost = weighted_unit_cost(
         on_hand=locked.quantity, unit_cost=locked.unit_cost, received=quantity, unit_price=unit_price
     )
@@ -192,7 +202,7 @@ def stock_write_off(
         raise Invalid({"reason": ["Причина: wilted, damaged, lost или other."]})
     if reason == WriteOffReason.OTHER and not note.strip():
         raise Invalid({"note": ["Опишите причину списания."]})
-    locked = _lock(item.shop, [item.id])[item.id]
+    locked = _lock(item.shop, [item.id], one=True)[item.id]
     if locked.quantity < quantity:
         raise InsufficientStock(
             [{"stock_item_id": locked.id, "name": locked.name, "needed": quantity, "on_hand": locked.quantity}]
@@ -214,7 +224,7 @@ def stock_adjust(*, item: StockItem, counted_quantity: int, reason: str, actor: 
         raise Invalid({"reason": ["Укажите причину корректировки."]})
     if len(reason) > REASON_MAX_LENGTH:
         raise Invalid({"reason": [f"Не длиннее {REASON_MAX_LENGTH} символов."]})
-    locked = _lock(item.shop, [item.id])[item.id]
+    locked = _lock(item.shop, [item.id], one=True)[item.id]
     delta = counted_quantity - locked.quantity
     if delta == 0:
         return None

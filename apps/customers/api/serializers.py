@@ -8,6 +8,7 @@ from apps.customers import services
 from apps.customers.models import DAYS_IN_MONTH, Customer, CustomerAddress, ImportantDate, Source
 from apps.customers.selectors import MAX_UPCOMING_DAYS, UpcomingDate
 from apps.orders.models import Order
+from flowercrm.search import MAX_SEARCH_LENGTH
 from flowercrm.serializers import MoneyField, PhoneField, SentWholeMixin, ShopRelatedField
 
 MAX_NOTES = 5000
@@ -60,6 +61,7 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
     """A customer as admins and managers read it (from ``selectors.customer_list``)."""
 
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")  # type: ignore[var-annotated]
+    extra_phones = serializers.SlugRelatedField(many=True, read_only=True, slug_field="phone")  # type: ignore[var-annotated]
     addresses = AddressSerializer(many=True, read_only=True)
     important_dates = ImportantDateSerializer(many=True, read_only=True)
     orders_count = serializers.IntegerField(read_only=True)
@@ -75,6 +77,7 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
             "email",
             "notes",
             "source",
+            "extra_phones",
             "tags",
             "addresses",
             "important_dates",
@@ -100,6 +103,12 @@ class CustomerInputSerializer(serializers.Serializer[Any]):
         child=serializers.CharField(max_length=services.MAX_TAG_LENGTH),
         max_length=services.MAX_TAGS,
         required=False,
+    )
+    extra_phones = serializers.ListField(
+        child=PhoneField(),
+        max_length=services.MAX_EXTRA_PHONES,
+        required=False,
+        help_text="Other phones of the customer (replace the current ones); unique in the shop with the main phones.",
     )
     # ListSerializer takes max_length (the stubs do not know it).
     addresses = AddressSerializer(many=True, required=False, max_length=services.MAX_ADDRESSES)  # type: ignore[call-arg]
@@ -134,6 +143,7 @@ class CustomerOrderSerializer(serializers.ModelSerializer[Order]):
 
 class UpcomingParamsSerializer(serializers.Serializer[Any]):
     days = serializers.IntegerField(min_value=0, max_value=MAX_UPCOMING_DAYS, default=7)
+    search = serializers.CharField(max_length=MAX_SEARCH_LENGTH, allow_blank=True, default="", trim_whitespace=False)
 
 
 class UpcomingDateSerializer(serializers.Serializer[UpcomingDate]):

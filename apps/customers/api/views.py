@@ -140,16 +140,25 @@ class CustomerViewSet(
         return self._detail(keep)
 
     @extend_schema(
-        parameters=[OpenApiParameter("days", int, description="0..366, default 7")],
+        parameters=[
+            OpenApiParameter("days", int, description="0..366, default 7"),
+            OpenApiParameter("search", str, description="Part of the title, the customer's name or phone"),
+        ],
         responses={200: UpcomingDateSerializer(many=True)},
     )
     @action(detail=False, methods=["get"], url_path="upcoming-dates")
     def upcoming_dates(self, request: Request) -> Response:
-        """Important dates in the next ``days`` days, counted from today in the shop's zone."""
-        params = UpcomingParamsSerializer(data={k: v for k, v in request.query_params.items() if k == "days"})
+        """Important dates in the next ``days`` days, counted from today in the shop's zone;
+        ``search`` narrows them by title, customer name or phone."""
+        params = UpcomingParamsSerializer(
+            data={k: v for k, v in request.query_params.items() if k in ("days", "search")}
+        )
         params.is_valid(raise_exception=True)
         found = selectors.customer_upcoming_dates(
-            shop=self.shop, days=params.validated_data["days"], today=timezone.localdate()
+            shop=self.shop,
+            days=params.validated_data["days"],
+            today=timezone.localdate(),
+            search=params.validated_data["search"],
         )
         page: Any = self.paginate_queryset(found)  # type: ignore[arg-type]
         return self.get_paginated_response(UpcomingDateSerializer(page, many=True).data)

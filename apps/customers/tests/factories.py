@@ -6,9 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 import factory
+from django.utils import timezone
 
-from apps.customers.models import Customer, CustomerAddress, CustomerTag, ImportantDate
-from apps.orders.models import Order, OrderStatus
+from apps.customers.models import Customer, CustomerAddress, CustomerPhone, CustomerTag, ImportantDate
+from apps.orders.models import Order, OrderStatus, Payment, PaymentMethod
 from apps.shops.tests.factories import ShopFactory
 
 
@@ -39,6 +40,15 @@ class ImportantDateFactory(factory.django.DjangoModelFactory):
     title = "День рождения жены"
 
 
+class ExtraPhoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerPhone
+
+    customer = factory.SubFactory(CustomerFactory)
+    shop = factory.LazyAttribute(lambda o: o.customer.shop)
+    phone = factory.Sequence(lambda n: f"+7705{n:07d}")
+
+
 class TagFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CustomerTag
@@ -58,8 +68,10 @@ def make_order(
     status: str = OrderStatus.NEW,
     total: Decimal | str = "0.00",
     created_at: dt.datetime | None = None,
+    payments: tuple[Decimal | str, ...] = (),
     **extra: Any,
 ) -> Order:
+    """An order row; ``payments`` are amounts received for it (negative: a refund)."""
     order = Order.objects.create(
         shop=customer.shop,
         number=next(_numbers),
@@ -73,4 +85,6 @@ def make_order(
     if created_at is not None:
         Order.objects.filter(pk=order.pk).update(created_at=created_at)
         order.created_at = created_at
+    for amount in payments:
+        Payment.objects.create(order=order, amount=Decimal(amount), method=PaymentMethod.CASH, paid_at=timezone.now())
     return order

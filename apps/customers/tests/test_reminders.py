@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.customers.models import Customer, DateReminder, ImportantDate
-from apps.customers.reminders import date_reminders_send
+from apps.customers.reminders import NO_RECIPIENTS, NOT_SENT, date_reminders_pending, date_reminders_send
 from flowercrm.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +59,39 @@ def test_command_uses_the_shops_local_date(shop, managers, wife_birthday, telegr
     assert "1 dates reminded to 1 people" in capsys.readouterr().out
     with pytest.raises(Exception, match="--days"):
         call_command("send_date_reminders", "--days", "61")
+
+
+# --- §11.1: marked reminded only when handed to a backend for at least one person ----------
+
+
+def test_a_date_nobody_received_stays_pending(shop, wife_birthday, telegram_outbox, member) -> None:
+    member(Role.ADMIN)  # no linked Telegram chat: nobody to tell
+    run = date_reminders_send(shop=shop, today=dt.date(2026, 12, 28))
+    assert run.reminded == [] and run.recipients == 0
+    assert [r.date for r in run.pending] == [dt.date(2027, 1, 2)] and run.pending_reason == NO_RECIPIENTS
+    assert not DateReminder.objects.exists() and telegram_outbox == []
+    assert [p.important_date for p in date_reminders_pending(shop=shop, today=dt.date(2026, 12, 28))] == [wife_birthday]
+
+    manager = member(Role.MANAGER)  # someone links Telegram: the next run reminds
+    manager.user.telegram_id = 5001
+    manager.user.save()
+    run = date_reminders_send(shop=shop, today=dt.date(2026, 12, 29))
+    assert [r.date for r in run.reminded] == [dt.date(2027, 1, 2)] and run.pending == []
+    assert [m.chat_id for m in telegram_outbox] == [5001]
+    assert DateReminder.objects.count() == 1
+    assert date_reminders_pending(shop=shop, today=dt.date(2026, 12, 29)) == []
+
+
+def test_a_backend_that_accepts_nothing_leaves_the_date_pending(shop, managers, wife_birthday) -> None:
+    with mock.patch("apps.customers.reminders.deliver", return_value=0):
+        run = date_reminders_send(shop=shop, today=dt.date(2026, 12, 28))
+    assert run.reminded == [] and run.pending_reason == NOT_SENT and len(run.pending) == 1
+    assert not DateReminder.objects.exists()
+
+
+def test_command_says_what_stays_pending(shop, wife_birthday, telegram_outbox, capsys) -> None:
+    with mock.patch("django.utils.timezone.now", return_value=dt.datetime(2026, 12, 28, 6, 0, tzinfo=dt.UTC)):
+        call_command("send_date_reminders")
+    out = capsys.readouterr().out
+    assert "0 dates reminded to 0 people; 1 dates still pending (no active admin or manager" in out
+    assert not DateReminder.objects.exists()

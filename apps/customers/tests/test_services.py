@@ -10,10 +10,11 @@ import pytest
 from django.db import connection
 
 from apps.customers import services
-from apps.customers.models import Customer, CustomerAddress, CustomerTag, ImportantDate
+from apps.customers.models import Customer, CustomerAddress, CustomerPhone, CustomerTag, ImportantDate
 from apps.customers.tests.factories import (
     AddressFactory,
     CustomerFactory,
+    ExtraPhoneFactory,
     ImportantDateFactory,
     TagFactory,
     make_order,
@@ -431,7 +432,63 @@ def test_crossed_concurrent_merges_neither_deadlock_nor_500(requires_postgres: N
 
     results = _run_concurrently(2, work)
     merged = [r for r in results if isinstance(r, int)]
-    refused = [r for r in results if isinstance(r, Invalid)]
+    # Issue 11: the loser's customer was merged away by the winner — a 409, not a 400.
+    refused = [r for r in results if isinstance(r, Conflict) and "объединили" in r.detail]
     assert len(merged) == 1 and len(refused) == 1, results
     assert Customer.objects.filter(shop=shop).count() == 1
     assert Order.objects.filter(customer_id=merged[0]).count() == 2
+
+
+# --- extra phones (§11.1: merging keeps the phone) -------------------------------------------
+
+
+def test_upsert_by_a_merged_phone_finds_the_kept_customer(shop: Shop, actor: Any) -> None:
+    keep = CustomerFactory(shop=shop, name="Айгерим")
+    merge = CustomerFactory(shop=shop, phone="+77017654321", name="")
+    services.customer_merge(shop=shop, keep=keep, merge=merge, actor=actor)
+
+    found = services.customer_upsert_by_phone(shop=shop, phone="8 (701) 765-43-21", name="Другое имя")
+
+    assert found.pk == keep.pk and found.name == "Айгерим"
+    assert Customer.objects.filter(shop=shop).count() == 1
+    assert "77017654321" in Customer.objects.get(pk=keep.pk).search_text
+
+
+def test_a_phone_is_unique_among_main_and_extra_phones(shop: Shop, other_shop: Shop) -> None:
+    owner = CustomerFactory(shop=shop)
+    ExtraPhoneFactory(customer=owner, phone="+77055550000")
+    other = CustomerFactory(shop=shop)
+    with pytest.raises(Invalid) as exc:
+        services.customer_create(shop=shop, data={"phone": "+77055550000"})
+    assert exc.value.extra["errors"] == {"phone": [services.EXTRA_PHONE_TAKEN]}
+    with pytest.raises(Invalid) as exc:
+        services.customer_update(customer=other, data={"phone": "87055550000"})
+    assert list(exc.value.extra["errors"]) == ["phone"]
+    with pytest.raises(Invalid) as exc:
+        services.customer_update(customer=other, data={"extra_phones": ["+77055550000", owner.phone]})
+    assert len(exc.value.extra["errors"]["extra_phones"]) == 2
+    assert not CustomerPhone.objects.filter(customer=other).exists()
+    # Another shop may have the phone.
+    assert services.customer_create(shop=other_shop, data={"phone": "+77055550000"}).pk
+
+
+def test_extra_phones_can_be_edited_and_swapped_with_the_main_phone(shop: Shop) -> None:
+    customer = services.customer_create(shop=shop, data={"phone": "+77011110000", "extra_phones": ["87022220000"]})
+    assert list(customer.extra_phones.values_list("phone", flat=True)) == ["+77022220000"]
+    assert "77022220000" in customer.search_text
+
+    customer = services.customer_update(
+        customer=customer, data={"phone": "+77022220000", "extra_phones": ["+77011110000", "+77022220000"]}
+    )
+
+    assert customer.phone == "+77022220000"
+    assert list(customer.extra_phones.values_list("phone", flat=True)) == ["+77011110000"]
+    customer = services.customer_update(customer=customer, data={"extra_phones": []})
+    assert not customer.extra_phones.exists() and "77011110000" not in customer.search_text
+
+
+def test_making_an_extra_phone_the_main_phone_drops_it_from_the_extras(shop: Shop) -> None:
+    customer = CustomerFactory(shop=shop)
+    ExtraPhoneFactory(customer=customer, phone="+77055550000")
+    customer = services.customer_update(customer=customer, data={"phone": "+77055550000"})
+    assert customer.phone == "+77055550000" and not customer.extra_phones.exists()

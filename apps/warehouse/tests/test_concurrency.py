@@ -15,6 +15,8 @@ from apps.warehouse import services
 from apps.warehouse.models import MovementKind, StockItem, StockMovement
 from apps.warehouse.tests.factories import StockItemFactory
 from flowercrm.errors import InsufficientStock
+from flowercrm.roles import Role
+from flowercrm.testing import assert_error, race_with_open_transaction
 from flowercrm.testing import run_concurrently as _run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,8 +26,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def slow_lock(monkeypatch: pytest.MonkeyPatch) -> None:
     real_lock = services._lock
 
-    def lock_then_pause(shop: Any, item_ids: list[int]) -> dict[int, StockItem]:
-        found = real_lock(shop, item_ids)
+    def lock_then_pause(shop: Any, item_ids: list[int], **kwargs: Any) -> dict[int, StockItem]:
+        found = real_lock(shop, item_ids, **kwargs)
         time.sleep(0.01)  # widen the read → write window
         return found
 
@@ -91,3 +93,34 @@ def test_concurrent_consumptions_never_oversell(requires_postgres: None, slow_lo
     item.refresh_from_db()
     assert item.quantity == 1
     _assert_chain(item)
+
+
+# --- a stock item deleted between a request's look-up and its lock: 404, never a 500 ------
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("patch", "", {"name": "Роза Эксплорер"}),
+        ("put", "", {"name": "Роза Эксплорер", "category": "flower"}),
+        ("delete", "", None),
+        ("post", "write-off/", {"quantity": 1, "reason": "wilted"}),
+        ("post", "adjust/", {"counted_quantity": 3, "reason": "пересчёт"}),
+    ],
+)
+def test_editing_an_item_deleted_meanwhile_is_404(
+    requires_postgres: None, shop: Any, member: Any, api_as: Any, method: str, suffix: str, body: Any
+) -> None:
+    item = StockItemFactory(shop=shop)  # nothing on hand and no movements: deletable
+    client = api_as(member(Role.MANAGER))
+
+    outcome, response = race_with_open_transaction(
+        lambda: services.stock_item_delete(item=item),
+        lambda: getattr(client, method)(f"/api/warehouse/items/{item.pk}/{suffix}", body, format="json"),
+    )
+
+    assert not isinstance(outcome, BaseException), outcome
+    assert not isinstance(response, BaseException), response  # a DoesNotExist here was the 500
+    assert_error(response, 404, "not_found")
+    assert not StockItem.objects.filter(pk=item.pk).exists()
+    assert not StockMovement.objects.exists()

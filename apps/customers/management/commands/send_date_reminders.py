@@ -13,7 +13,8 @@ from apps.shops.models import Shop
 class Command(BaseCommand):
     help = (
         "Remind each shop's managers in Telegram of customers' important dates due within each date's "
-        "remind_days_before (or --days). Each occurrence is reminded once; safe to re-run."
+        "remind_days_before (or --days). Each occurrence is reminded once; one that reached nobody stays "
+        "pending for the next run; safe to re-run."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,4 +32,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No shop with id {options['shop']}")
         for shop in shops:
             run = date_reminders_send(shop=shop, days=days)
-            self.stdout.write(f"{shop.name}: {len(run.reminded)} dates reminded to {run.recipients} people")
+            line = f"{shop.name}: {len(run.reminded)} dates reminded to {run.recipients} people"
+            if run.pending:
+                line += f"; {len(run.pending)} dates still pending ({run.pending_reason})"
+            self.stdout.write(line)

@@ -15,6 +15,7 @@ from apps.customers.models import Customer, CustomerAddress, CustomerTag, Import
 from apps.customers.tests.factories import (
     AddressFactory,
     CustomerFactory,
+    ExtraPhoneFactory,
     ImportantDateFactory,
     TagFactory,
     make_order,
@@ -35,6 +36,7 @@ DETAIL_KEYS = {
     "email",
     "notes",
     "source",
+    "extra_phones",
     "tags",
     "addresses",
     "important_dates",
@@ -106,7 +108,7 @@ def test_create_with_nested_lists(manager: APIClient, shop: Shop) -> None:
 
 def test_retrieve_has_stats_as_strings(manager: APIClient, shop: Shop) -> None:
     customer = CustomerFactory(shop=shop)
-    make_order(customer, status=OrderStatus.DELIVERED, total="15000.50")
+    make_order(customer, status=OrderStatus.DELIVERED, total="15000.50", payments=("15000.50",))
     make_order(customer, status=OrderStatus.CANCELLED, total="99.00")
     data = manager.get(f"{URL}{customer.id}/").json()
     assert (data["orders_count"], data["total_spent"]) == (1, "15000.50")
@@ -229,10 +231,10 @@ def people(shop: Shop) -> dict[str, Customer]:
     TagFactory(customer=aigerim, name="VIP")
     TagFactory(customer=aigerim, name="Корпоратив")
     TagFactory(customer=dana, name="Корпоратив")
-    make_order(aigerim, status=OrderStatus.DELIVERED, total="5000.00")
-    make_order(dana, status=OrderStatus.DELIVERED, total="7000.00")
-    make_order(dana, status=OrderStatus.NEW, total="1000.00")
-    make_order(pyotr, status=OrderStatus.CANCELLED, total="90000.00")
+    make_order(aigerim, status=OrderStatus.DELIVERED, total="5000.00", payments=("5000.00",))
+    make_order(dana, status=OrderStatus.DELIVERED, total="7000.00", payments=("7000.00",))
+    make_order(dana, status=OrderStatus.NEW, total="1000.00", payments=("500.00",))
+    make_order(pyotr, status=OrderStatus.CANCELLED, total="90000.00", payments=("90000.00", "-90000.00"))
     return {"aigerim": aigerim, "dana": dana, "pyotr": pyotr}
 
 
@@ -279,7 +281,7 @@ def test_unknown_source_filter_is_400(manager: APIClient, people: dict[str, Cust
     ("ordering", "expected"),
     [
         ("name", ["aigerim", "dana", "pyotr"]),
-        ("-total_spent", ["dana", "aigerim", "pyotr"]),  # cancelled orders do not count
+        ("-total_spent", ["dana", "aigerim", "pyotr"]),  # money received: a refund nets out
         ("orders_count,name", ["pyotr", "aigerim", "dana"]),
         ("-orders_count,name", ["dana", "aigerim", "pyotr"]),
     ],
@@ -314,14 +316,16 @@ def test_list_query_count_does_not_grow(
         ImportantDateFactory(customer=customer, day=1 + i % 28, month=5)
         TagFactory(customer=customer, name="VIP")
         TagFactory(customer=customer, name=f"t{i}")
-        make_order(customer, status=OrderStatus.DELIVERED, total="100.00")
-        make_order(customer, status=OrderStatus.CANCELLED, total="100.00")
-    # auth (user, membership + shop), count, page, addresses, dates, tags
-    with django_assert_num_queries(7):
+        make_order(customer, status=OrderStatus.DELIVERED, total="100.00", payments=("60.00", "40.00"))
+        make_order(customer, status=OrderStatus.CANCELLED, total="100.00", payments=("100.00", "-100.00"))
+        ExtraPhoneFactory(customer=customer)
+    # auth (user, membership + shop), count, page, addresses, dates, tags, extra phones
+    with django_assert_num_queries(8):
         response = manager.get(URL, {"ordering": "-total_spent"})
     items = response.json()["items"]
     assert len(items) == count
     assert all(len(r["addresses"]) == 2 and len(r["tags"]) == 2 and r["orders_count"] == 1 for r in items)
+    assert all(r["total_spent"] == "100.00" and len(r["extra_phones"]) == 1 for r in items)
 
 
 # --- the orders sub-list -------------------------------------------------------------------

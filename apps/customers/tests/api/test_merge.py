@@ -14,7 +14,14 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.customers.models import Customer, CustomerAddress, CustomerTag, ImportantDate
-from apps.customers.tests.factories import AddressFactory, CustomerFactory, ImportantDateFactory, TagFactory, make_order
+from apps.customers.tests.factories import (
+    AddressFactory,
+    CustomerFactory,
+    ExtraPhoneFactory,
+    ImportantDateFactory,
+    TagFactory,
+    make_order,
+)
 from apps.orders.models import Order, OrderEvent, OrderStatus
 from apps.shops.models import Membership, Shop
 from flowercrm.roles import Role
@@ -45,8 +52,8 @@ def pair(shop: Shop) -> tuple[Customer, Customer]:
     ImportantDateFactory(customer=merge, day=1, month=6, title="День рождения")
     TagFactory(customer=keep, name="VIP")
     TagFactory(customer=merge, name="Корпоратив")
-    make_order(keep, status=OrderStatus.DELIVERED, total="1000.00")
-    make_order(merge, status=OrderStatus.DELIVERED, total="2500.00")
+    make_order(keep, status=OrderStatus.DELIVERED, total="1000.00", payments=("1000.00",))
+    make_order(merge, status=OrderStatus.DELIVERED, total="2500.00", payments=("2500.00",))
     make_order(merge, status=OrderStatus.CANCELLED, total="9999.00")
     return keep, merge
 
@@ -167,3 +174,34 @@ def test_merge_beyond_the_limits_is_409(manager: APIClient, shop: Shop) -> None:
     before = snapshot()
     assert_error(manager.post(URL, {"keep_id": keep.id, "merge_id": merge.id}, format="json"), 409, "conflict")
     assert snapshot() == before
+
+
+# --- §11.1: merging keeps the phone ----------------------------------------------------------
+
+
+def test_the_merged_phone_becomes_an_extra_phone_of_the_kept_customer(
+    manager: APIClient, pair: tuple[Customer, Customer]
+) -> None:
+    keep, merge = pair
+    ExtraPhoneFactory(customer=merge, phone="+77055550000")  # merge's own extra phone comes along
+
+    data = manager.post(URL, {"keep_id": keep.id, "merge_id": merge.id}, format="json").json()
+
+    assert data["phone"] == "+77011234567"
+    assert data["extra_phones"] == ["+77055550000", "+77017654321"]
+    assert manager.get(f"/api/customers/{keep.id}/").json()["extra_phones"] == data["extra_phones"]
+    # Search by the merged phone, in any format, finds the kept customer.
+    found = manager.get("/api/customers/", {"search": "8 701 765 43 21"}).json()
+    assert [r["id"] for r in found["items"]] == [keep.id]
+    # Creating a customer with that phone is a 400 on phone; nothing is written.
+    before = snapshot()
+    body = assert_error(manager.post("/api/customers/", {"phone": "87017654321"}, format="json"), 400, "invalid")
+    assert list(body["errors"]) == ["phone"]
+    assert snapshot() == before
+
+
+def test_merging_a_customer_that_has_extra_phones_twice_keeps_them_all(manager: APIClient, shop: Shop) -> None:
+    a, b, c = (CustomerFactory(shop=shop) for _ in range(3))
+    manager.post(URL, {"keep_id": b.id, "merge_id": a.id}, format="json")
+    data = manager.post(URL, {"keep_id": c.id, "merge_id": b.id}, format="json").json()
+    assert sorted(data["extra_phones"]) == sorted([a.phone, b.phone])

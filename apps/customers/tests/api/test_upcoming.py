@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
-from apps.customers.tests.factories import CustomerFactory, ImportantDateFactory
+from apps.customers.tests.factories import CustomerFactory, ExtraPhoneFactory, ImportantDateFactory
 from apps.shops.models import Membership, Shop
 from flowercrm.roles import Role
 from flowercrm.testing import assert_error
@@ -131,3 +131,38 @@ def test_other_roles_are_refused(
 ) -> None:
     client = api_as(member(role)) if role else api
     assert_error(client.get(URL), status, "permission_denied" if status == 403 else "not_authenticated")
+
+
+@pytest.fixture
+def two_dates(shop: Shop) -> dict[str, Any]:
+    aigerim = CustomerFactory(shop=shop, name="Айгерим Сапарова", phone="+77011234567")
+    dana = CustomerFactory(shop=shop, name="Дана", phone="+77077654321")
+    ExtraPhoneFactory(customer=dana, phone="+77055550000")
+    dana.save()  # search_text takes in the extra phone (the services save the customer)
+    return {
+        "birthday": ImportantDateFactory(customer=aigerim, day=2, month=1, title="День рождения мамы"),
+        "anniversary": ImportantDateFactory(customer=dana, day=3, month=1, title="Годовщина свадьбы"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("САПАРОВА", ["birthday"]),  # the customer's name, any case, Cyrillic
+        ("мамы", ["birthday"]),  # the date's title
+        ("ГОДОВЩИНА", ["anniversary"]),
+        ("8 707 765", ["anniversary"]),  # the phone in any format
+        ("8 705 555", ["anniversary"]),  # an extra phone (e.g. of a merged duplicate)
+        ("1234567", ["birthday"]),
+        ("", ["birthday", "anniversary"]),
+        ("нет такого", []),
+    ],
+)
+def test_search(manager: APIClient, two_dates: dict[str, Any], search: str, expected: list[str]) -> None:
+    data = get(manager, "2026-12-31T00:00:00+00:00", days=7, search=search).json()
+    assert [r["id"] for r in data["items"]] == [two_dates[k].id for k in expected]
+    assert data["total"] == len(expected)
+
+
+def test_too_long_search_is_400(manager: APIClient) -> None:
+    assert_error(manager.get(URL, {"search": "я" * 101}), 400, "invalid")
