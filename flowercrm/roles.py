@@ -50,6 +50,8 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "payments": {A: frozenset({WRITE}), M: frozenset({WRITE})},
     "production": {A: frozenset({WRITE}), M: frozenset({WRITE}), F: frozenset({READ, "take", "start", "complete"})},
     "reports": {A: frozenset({READ}), M: frozenset({READ})},
+    # Costs, margins, unit costs, purchase prices and supply amounts (§11.1 "Who sees money").
+    "costs": {A: frozenset({READ}), M: frozenset({READ})},
     # Uploading an image is open to every member; attaching it is checked where it is attached.
     "uploads": {A: frozenset({WRITE}), M: frozenset({WRITE}), F: frozenset({WRITE}), C: frozenset({WRITE})},
 }

@@ -8,12 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.catalog import selectors, services
-from apps.catalog.models import Product, ProductComponent, ProductImage
+from apps.catalog.models import Product, ProductComponent, ProductExtra, ProductImage
 from apps.warehouse.models import StockItem
 from flowercrm.admin import ShopScopedAdmin, ShopScopedInline, ShopScopedReadOnlyInline, image_preview
 from flowercrm.errors import DomainError
@@ -45,6 +45,20 @@ class ProductComponentInline(ShopScopedInline):
 
     @admin.display(description="Стоимость строки")
     def line_cost(self, obj: ProductComponent) -> Decimal | str:
+        return obj.line_cost if obj.pk else "—"
+
+
+class ProductExtraInline(ShopScopedInline):
+    """Extras priced into the product (a card, a box): part of its cost with the recipe and
+    the labour. Saved whole through the service, in the order shown."""
+
+    model = ProductExtra
+    extra = 0
+    fields = ["name", "price", "quantity", "line_cost"]
+    readonly_fields = ["line_cost"]
+
+    @admin.display(description="Стоимость строки")
+    def line_cost(self, obj: ProductExtra) -> Decimal | str:
         return obj.line_cost if obj.pk else "—"
 
 
@@ -88,7 +102,7 @@ class ProductAdmin(ShopScopedAdmin):
     list_display_links = ["thumbnail", "name"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "sku"]
-    inlines = [ProductComponentInline, ProductImageInline]
+    inlines = [ProductComponentInline, ProductExtraInline, ProductImageInline]
     fields = [
         "shop",
         "name",
@@ -98,6 +112,7 @@ class ProductAdmin(ShopScopedAdmin):
         "sale_price",
         "sku",
         "is_active",
+        "labour",
         "cost",
         "margin",
         "margin_percent",
@@ -125,7 +140,7 @@ class ProductAdmin(ShopScopedAdmin):
         return image_preview(primary.image if primary is not None else None, height=48)
 
     # A new product's form has no annotated recipe cost yet.
-    @admin.display(description="Себестоимость", ordering="recipe_cost")
+    @admin.display(description="Себестоимость (состав + доп. позиции + работа)", ordering="recipe_cost")
     def cost(self, obj: Product) -> Decimal | str:
         return obj.cost if hasattr(obj, "recipe_cost") else "—"
 
@@ -156,17 +171,34 @@ class ProductAdmin(ShopScopedAdmin):
         for formset in formsets:
             # Fills new/changed/deleted_objects for the history message; the service writes.
             formset.save(commit=False)
-            if formset.model is not ProductComponent:
+            kept = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            data: dict[str, Any]
+            if formset.model is ProductComponent:
+                data = {
+                    "components": [
+                        {"stock_item": row["stock_item"], "quantity": row["quantity"]}
+                        for row in kept
+                        if row.get("stock_item")
+                    ]
+                }
+            elif formset.model is ProductExtra:
+                data = {
+                    "extras": [
+                        {"name": row.get("name", ""), "price": row.get("price"), "quantity": row.get("quantity")}
+                        for row in kept
+                        if row.get("name")
+                    ]
+                }
+            else:
                 continue
-            components = [
-                {"stock_item": f.cleaned_data["stock_item"], "quantity": f.cleaned_data["quantity"]}
-                for f in formset.forms
-                if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("stock_item")
-            ]
             try:
-                services.product_update(product=form.instance, data={"components": components})
+                services.product_update(product=form.instance, data=data)
             except DomainError as exc:
                 self.refuse(request, exc)
+        # §11.1: allowed but probably a mistake — said, not refused.
+        product = selectors.product_get(shop=form.instance.shop, product_id=form.instance.pk)
+        for warning in services.product_warnings(product=product):
+            messages.warning(request, warning["message"])
 
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
         services.product_delete(product=obj)

@@ -36,18 +36,22 @@ class Product(SearchableModel, ShopOwnedModel):
     sale_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     sku = models.CharField(max_length=64, blank=True, default="")
     is_active = models.BooleanField(default=True)
+    # The florist's work priced into the product (the calculator's labour), part of its cost.
+    labour = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
 
     search_fields = ("name", "sku")
 
-    # Σ component quantity × current unit cost, annotated by ``apps.catalog.selectors``
-    # (read products through the selectors; a bare instance has none). Read it as ``cost``:
-    # SQLite sums decimals as floats, so the raw value may carry float noise.
+    # What one product costs the shop: Σ component quantity × current unit cost + Σ extras
+    # + labour, annotated by ``apps.catalog.selectors`` (read products through the selectors;
+    # a bare instance has none). Read it as ``cost``: SQLite sums decimals as floats, so the
+    # raw value may carry float noise.
     recipe_cost: Decimal
 
     class Meta:
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="catalog_product_price_gte_0"),
+            models.CheckConstraint(condition=models.Q(labour__gte=0), name="catalog_product_labour_gte_0"),
             models.CheckConstraint(
                 condition=models.Q(sale_price__isnull=True)
                 | (models.Q(sale_price__gte=0) & models.Q(sale_price__lt=models.F("price"))),
@@ -73,7 +77,7 @@ class Product(SearchableModel, ShopOwnedModel):
 
     @property
     def cost(self) -> Decimal:
-        """What the recipe costs at current unit costs, to the cent (half-up)."""
+        """Components at current unit costs + extras + labour, to the cent (half-up)."""
         return quantize_money(self.recipe_cost)
 
     @property
@@ -119,6 +123,38 @@ class ProductComponent(TimeStampedModel):
     def line_cost(self) -> Decimal:
         """Quantity × the stock item's current unit cost (exact: an integer times cents)."""
         return self.quantity * self.stock_item.unit_cost
+
+
+class ProductExtra(TimeStampedModel):
+    """Something priced into one product that is not kept in stock (a greeting card, a hat box,
+    a topper): ``quantity`` of them at ``price`` each, part of the product's cost. A product's
+    extras are written whole and read in ``id`` order (the order they were sent)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="extras")
+    name = models.CharField(max_length=200)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "дополнительная позиция"
+        verbose_name_plural = "дополнительные позиции"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="catalog_extra_price_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1) & models.Q(quantity__lte=100_000),
+                name="catalog_extra_quantity_range",
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="catalog_extra_name_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} × {self.quantity}"
+
+    @property
+    def line_cost(self) -> Decimal:
+        """Quantity × price, to the cent (half-up)."""
+        return quantize_money(self.quantity * self.price)
 
 
 class ProductImage(TimeStampedModel):

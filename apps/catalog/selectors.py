@@ -1,4 +1,4 @@
-"""Reads of the catalog. Every product leaves here with its recipe cost annotated and its recipe
+"""Reads of the catalog. Every product leaves here with its cost annotated and its recipe, extras
 and pictures prefetched, so a list costs the same number of queries for 1 product and for 500."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from apps.catalog.models import Product, ProductComponent, ProductImage
+from apps.catalog.models import Product, ProductComponent, ProductExtra, ProductImage
 from apps.shops.models import Shop
 from apps.warehouse.models import StockItem
 
@@ -30,21 +30,41 @@ def product_cost_subquery() -> Subquery:
     return Subquery(lines, output_field=COST_FIELD)
 
 
+def product_extras_cost_subquery() -> Subquery:
+    """Σ extra quantity × price of ``OuterRef("pk")`` (exact: an integer times cents)."""
+    lines = (
+        ProductExtra.objects.filter(product=OuterRef("pk"))
+        .order_by()
+        .values("product")
+        .annotate(total=Sum(F("quantity") * F("price"), output_field=COST_FIELD))
+        .values("total")
+    )
+    return Subquery(lines, output_field=COST_FIELD)
+
+
 def product_annotate(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """``queryset`` with ``recipe_cost`` annotated (0 for a product without a recipe; read it
-    as ``Product.cost``), the recipe prefetched with its stock items and the pictures with
-    their uploaded images, in order (one query each for the whole page)."""
+    """``queryset`` with ``recipe_cost`` annotated — components at current unit costs + extras
+    + labour (read it as ``Product.cost``; orders take it as a line's ``unit_cost``) —, the
+    recipe prefetched with its stock items, the extras, and the pictures with their uploaded
+    images, in order (one query each for the whole page)."""
+    zero = Value(Decimal("0.00"))
+    cost = (
+        Coalesce(product_cost_subquery(), zero, output_field=COST_FIELD)
+        + Coalesce(product_extras_cost_subquery(), zero, output_field=COST_FIELD)
+        + F("labour")
+    )
     # ``Product.recipe_cost`` is declared on the model for type checkers; this is where it is set.
     return queryset.annotate(  # type: ignore[no-redef]
-        recipe_cost=Coalesce(product_cost_subquery(), Value(Decimal("0.00")), output_field=COST_FIELD)
+        recipe_cost=ExpressionWrapper(cost, output_field=COST_FIELD)
     ).prefetch_related(
         Prefetch("components", queryset=ProductComponent.objects.select_related("stock_item").order_by("id")),
+        Prefetch("extras", queryset=ProductExtra.objects.order_by("id")),
         Prefetch("images", queryset=ProductImage.objects.select_related("image").order_by("position")),
     )
 
 
 def product_list(*, shop: Shop) -> QuerySet[Product]:
-    """The shop's products with their recipe cost, recipe and pictures (``cost``, ``margin``,
+    """The shop's products with their cost, recipe, extras and pictures (``cost``, ``margin``,
     ``margin_percent`` and ``primary_image`` are computed on the model from them)."""
     return product_annotate(Product.objects.filter(shop=shop))
 

@@ -5,6 +5,10 @@ stock item of the product's shop (re-checked here, whatever the caller validated
 with a quantity of 1..100000. Errors are nested like the payload
 (``{"components": [{}, {"stock_item_id": ["…"]}]}``) and nothing is written.
 
+Extras (``[{"name", "price", "quantity"}]``: what is priced into the product but not kept in
+stock) are written whole as well, at most 50, in the order sent; with ``labour`` they are part
+of the product's cost (components at current unit costs + extras + labour).
+
 Pictures are written whole too: ``images`` is the ordered list of uploaded image ids (at most
 10, each once). The primary picture is ``primary_image_id`` when given (it must be one of the
 list), otherwise the first of the list — so the same payload always gives the same result.
@@ -25,7 +29,14 @@ from django.db import transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 
-from apps.catalog.models import MAX_PRODUCT_IMAGES, Product, ProductCategory, ProductComponent, ProductImage
+from apps.catalog.models import (
+    MAX_PRODUCT_IMAGES,
+    Product,
+    ProductCategory,
+    ProductComponent,
+    ProductExtra,
+    ProductImage,
+)
 from apps.catalog.selectors import product_get, stock_items_by_id
 from apps.shops.models import MARKUP_LEVELS, Shop
 from apps.warehouse.models import StockItem
@@ -35,9 +46,10 @@ from flowercrm.money import quantize_money, round_to_step, with_markup
 from flowercrm.serializers import MAX_ID, MONEY_MAX, QUANTITY_MAX
 from flowercrm.uploads import image_attach, image_delete
 
-PRODUCT_FIELDS = ("name", "description", "category", "price", "sale_price", "sku", "is_active")
+PRODUCT_FIELDS = ("name", "description", "category", "price", "sale_price", "sku", "is_active", "labour")
 MAX_COMPONENTS = 100
 MAX_EXTRAS = 50
+EXTRA_NAME_MAX_LENGTH = 200
 DEFAULT_MARKUP_KEY = "default"
 
 
@@ -62,16 +74,19 @@ class RecipeLine:
 
 @transaction.atomic
 def product_create(*, shop: Shop, data: Mapping[str, Any]) -> Product:
-    """A new product of ``shop`` with its recipe (``components``, may be empty) and pictures
-    (``images``, may be empty; ``primary_image_id``).
+    """A new product of ``shop`` with its recipe (``components``, may be empty), ``extras``
+    (may be empty), ``labour`` (default 0) and pictures (``images``, may be empty;
+    ``primary_image_id``).
 
     Guarantees: price >= 0; a sale price, when set, is >= 0 and below the price; the SKU (when
     given) is unique in the shop; every component is a stock item of ``shop``, named once;
+    each extra has a name, a price >= 0 and a quantity of 1..100000; labour is >= 0;
     every image is a free uploaded image of ``shop``, named once (see the module docstring).
     Returns the product as the selectors give it (recipe cost annotated, recipe and pictures
     prefetched).
     """
     lines = resolve_components(shop=shop, components=data.get("components") or [])
+    extras = resolve_extras(data.get("extras") or [])
     plan = plan_images(images=data.get("images") or [], primary=data.get("primary_image_id"))
     product = Product(shop=shop)
     _apply_fields(product, data)
@@ -79,6 +94,7 @@ def product_create(*, shop: Shop, data: Mapping[str, Any]) -> Product:
     ProductComponent.objects.bulk_create(
         ProductComponent(product=product, stock_item=line.stock_item, quantity=line.quantity) for line in lines
     )
+    _replace_extras(product=product, extras=extras)
     _replace_images(product=product, plan=plan)
     return product_get(shop=shop, product_id=product.pk)
 
@@ -87,13 +103,15 @@ def product_create(*, shop: Shop, data: Mapping[str, Any]) -> Product:
 def product_update(*, product: Product, data: Mapping[str, Any]) -> Product:
     """Change the fields present in ``data``; ``components`` (when present) replaces the
     recipe: lines for stock items already in it keep their row (quantity updated), the others
-    are added, the missing ones removed. ``images`` (when present) replaces the pictures the
+    are added, the missing ones removed. ``extras`` (when present) replaces the extras.
+    ``images`` (when present) replaces the pictures the
     same way (removed pictures lose their files once the transaction commits);
     ``primary_image_id`` alone picks the cover among the current pictures. Same guarantees as
     :func:`product_create`; the sale price is checked against the resulting price."""
     # Only the product's row: a lock on the shop would hold up every insert of the shop's rows.
     product = Product.objects.select_for_update(of=("self",)).select_related("shop").get(pk=product.pk)
     lines = resolve_components(shop=product.shop, components=data["components"]) if "components" in data else None
+    extras = resolve_extras(data["extras"] or []) if "extras" in data else None
     plan = None
     if "images" in data:
         plan = plan_images(images=data["images"] or [], primary=data.get("primary_image_id"))
@@ -106,6 +124,8 @@ def product_update(*, product: Product, data: Mapping[str, Any]) -> Product:
     product.save()
     if lines is not None:
         _replace_recipe(product=product, lines=lines)
+    if extras is not None:
+        _replace_extras(product=product, extras=extras)
     if plan is not None:
         _replace_images(product=product, plan=plan)
     return product_get(shop=product.shop, product_id=product.pk)
@@ -145,6 +165,10 @@ def _apply_fields(product: Product, data: Mapping[str, Any]) -> None:
         errors["price"] = ["Укажите цену."]
     elif not Decimal(0) <= product.price <= MONEY_MAX:
         errors["price"] = [f"Цена от 0 до {MONEY_MAX}."]
+    if product.labour is None:
+        product.labour = Decimal("0.00")
+    elif not Decimal(0) <= product.labour <= MONEY_MAX:
+        errors["labour"] = [f"Работа от 0 до {MONEY_MAX}."]
     if errors:
         raise Invalid(errors)
     try:
@@ -154,6 +178,29 @@ def _apply_fields(product: Product, data: Mapping[str, Any]) -> None:
         raise Invalid(exc.message_dict) from None
     if product.sku and Product.objects.filter(shop_id=product.shop_id, sku=product.sku).exclude(pk=product.pk).exists():
         raise Invalid({"sku": ["Товар с таким артикулом уже есть."]})
+
+
+def _replace_extras(*, product: Product, extras: Sequence[ExtraLine]) -> None:
+    # Written whole and read in id order: the rows are recreated in the order sent.
+    ProductExtra.objects.filter(product=product).delete()
+    ProductExtra.objects.bulk_create(
+        ProductExtra(product=product, name=extra.name, price=extra.price, quantity=extra.quantity) for extra in extras
+    )
+
+
+def product_warnings(*, product: Product) -> list[dict[str, str]]:
+    """What is allowed but probably a mistake in a product as the selectors give it
+    (``[{"code", "message"}]``, empty when none): ``price_below_cost`` when the effective
+    price (the sale price when set, else the price) is below the cost."""
+    warnings: list[dict[str, str]] = []
+    if product.effective_price < product.cost:
+        warnings.append(
+            {
+                "code": "price_below_cost",
+                "message": f"Цена продажи {product.effective_price} ниже себестоимости {product.cost}.",
+            }
+        )
+    return warnings
 
 
 def _replace_recipe(*, product: Product, lines: Sequence[RecipeLine]) -> None:
@@ -353,7 +400,7 @@ def calculate(
     ``category`` (the shop's ``default`` markups when it has none for it, or no category is
     given). ``labour`` defaults to the shop's ``labour_cost``. Reads only."""
     lines = resolve_components(shop=shop, components=components)
-    extra_lines = _resolve_extras(extras)
+    extra_lines = resolve_extras(extras)
     if labour is None:
         labour = shop.labour_cost
     elif not Decimal(0) <= labour <= MONEY_MAX:
@@ -393,10 +440,9 @@ def calculation_save(*, shop: Shop, calculation: Calculation, data: Mapping[str,
     """Save a calculation as a product: ``data`` gives ``name``, ``category`` (else the
     calculation's, else bouquet) and optionally ``price`` (else the recommended price).
 
-    The recipe is the calculation's components. Extras and labour are not stock items, so
-    they are not part of the recipe: they are priced into the suggested price only, and the
-    product's ``cost`` (stock components alone) will show them as margin. Errors are nested
-    under ``save_as``.
+    The product keeps the calculation's components, extras and labour, so its ``cost`` is the
+    calculator's cost (at the unit costs of the moment) and its margin the one the calculator
+    showed. Errors are nested under ``save_as``.
     """
     price = data.get("price")
     values = {
@@ -406,6 +452,8 @@ def calculation_save(*, shop: Shop, calculation: Calculation, data: Mapping[str,
         "price": price if price is not None else calculation.suggested_prices["recommended"],
         "sku": data.get("sku", ""),
         "components": [{"stock_item": line.stock_item, "quantity": line.quantity} for line in calculation.components],
+        "extras": [{"name": e.name, "price": e.price, "quantity": e.quantity} for e in calculation.extras],
+        "labour": calculation.labour,
     }
     try:
         return product_create(shop=shop, data=values)
@@ -413,7 +461,12 @@ def calculation_save(*, shop: Shop, calculation: Calculation, data: Mapping[str,
         raise Invalid({"save_as": exc.extra["errors"]}) from None
 
 
-def _resolve_extras(extras: Sequence[Mapping[str, Any]]) -> list[ExtraLine]:
+def resolve_extras(extras: Sequence[Mapping[str, Any]]) -> list[ExtraLine]:
+    """Check extras ``[{"name", "price": Decimal, "quantity"?}]`` (quantity defaults to 1):
+    at most 50; a name of 1..200 characters; a price of 0..the money column's maximum; a
+    quantity of 1..100000. Raises ``Invalid`` with per-line errors (``{"extras": [{}, {…}]}``)."""
+    if not isinstance(extras, Sequence) or isinstance(extras, str):
+        raise Invalid({"extras": ["Ожидается список дополнительных позиций."]})
     if len(extras) > MAX_EXTRAS:
         raise Invalid({"extras": [f"Не больше {MAX_EXTRAS} дополнительных позиций."]})
     errors: list[dict[str, list[str]]] = []
@@ -424,8 +477,8 @@ def _resolve_extras(extras: Sequence[Mapping[str, Any]]) -> list[ExtraLine]:
         raw_price = extra.get("price")
         price = raw_price if isinstance(raw_price, Decimal) and raw_price.is_finite() else Decimal(-1)
         quantity = _quantity(extra.get("quantity", 1))
-        if not name or len(name) > 200:
-            line_errors["name"] = ["Название от 1 до 200 символов."]
+        if not name or len(name) > EXTRA_NAME_MAX_LENGTH:
+            line_errors["name"] = [f"Название от 1 до {EXTRA_NAME_MAX_LENGTH} символов."]
         if not Decimal(0) <= price <= MONEY_MAX:
             line_errors["price"] = [f"Цена от 0 до {MONEY_MAX}."]
         if quantity is None:

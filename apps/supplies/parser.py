@@ -1,20 +1,27 @@
 """The supply text paste: a supplier's price list pasted as text becomes supply lines.
 
-One line per item; the **last three tokens** are ``height price quantity`` and the name is
-the rest (it may contain spaces)::
+One line per item, ``name [height] price quantity`` (ARCHITECTURE §11.1): with three trailing
+numbers they are height, price and quantity; with two, price and quantity (no height). The
+name is the rest (it may contain spaces)::
 
     Роза Фридом 60 250,50 450
     Эвкалипт Цинерея - 1200 10
+    Эвкалипт 350 10
 
-- height: a whole number of centimetres (1..1000) or ``-`` for none;
+- height: a whole number of centimetres (1..1000) or ``-`` for none (a ``-`` before the price
+  is always the height);
 - price: digits with ``,`` or ``.`` as the decimal separator (at most 4 decimals), no
   thousands separators;
 - quantity: a whole number 1..100000.
 
 Blank lines are skipped. A bad line is reported by its 1-based number and never stops the
-others. Empty text (or only blank lines) is not an error: no items, no errors. Each item
-matches the stock item with the same case-folded name and height (``stock_match_key``);
-otherwise it carries up to three ``suggestions`` by name similarity.
+others. Empty text (or only blank lines) is not an error: no items, no errors.
+
+Matching, per item: the stock item with the same case-folded name and height
+(``stock_match_key``) — ``"match": "exact"``; else the one active item of that height whose
+name contains the line's name, or is contained in it — ``"match": "partial"`` (so «Фридом 60»
+finds «Роза Фридом» 60); else ``"match": null`` and up to three ``suggestions`` by name
+similarity.
 """
 
 from __future__ import annotations
@@ -49,20 +56,32 @@ MAX_SCORED_CANDIDATES = 10
 _HEIGHT = re.compile(r"[0-9]{1,4}", re.ASCII)
 _PRICE = re.compile(r"([0-9]{1,8})(?:[.,]([0-9]{1,4}))?", re.ASCII)
 _QUANTITY = re.compile(r"[0-9]{1,6}", re.ASCII)
-FORMAT_HINT = "Ожидается «Название высота цена количество», например «Роза Фридом 60 250,50 450»."
+FORMAT_HINT = (
+    "Ожидается «Название [высота] цена количество», например «Роза Фридом 60 250,50 450» или «Эвкалипт 350 10»."
+)
+MATCH_EXACT = "exact"
+MATCH_PARTIAL = "partial"
+# Partial matching reads the shop's active items of the pasted heights, at most this many.
+MAX_PARTIAL_CANDIDATES = 5000
+_HEIGHT_TOKEN = re.compile(r"-|[0-9]+", re.ASCII)
 
 
 def _parse_line(raw: str) -> tuple[dict[str, Any] | None, str | None]:
     tokens = raw.split()
-    if len(tokens) < 4:
+    if len(tokens) < 3:
         return None, FORMAT_HINT
-    *name_tokens, height_raw, price_raw, quantity_raw = tokens
+    height_raw: str | None = None
+    if len(tokens) >= 4 and _HEIGHT_TOKEN.fullmatch(tokens[-3]):
+        # Three trailing numbers: height, price, quantity.
+        *name_tokens, height_raw, price_raw, quantity_raw = tokens
+    else:
+        *name_tokens, price_raw, quantity_raw = tokens
     problems: list[str] = []
     name = " ".join(name_tokens)
     if len(name) > MAX_NAME_LENGTH:
         problems.append(f"Название длиннее {MAX_NAME_LENGTH} символов.")
     height: int | None = None
-    if height_raw != "-":
+    if height_raw is not None and height_raw != "-":
         if _HEIGHT.fullmatch(height_raw) and 1 <= int(height_raw) <= HEIGHT_MAX_CM:
             height = int(height_raw)
         else:
@@ -131,9 +150,10 @@ def supply_text_parse(*, shop: Shop, text: str) -> dict[str, list[dict[str, Any]
     """Parse a pasted list into ``{"items": [...], "errors": [{"line", "message"}]}``.
 
     Each item: ``line``, ``name``, ``height_cm``, ``purchase_price`` (a decimal string),
-    ``quantity``, ``stock_item_id`` and ``stock_item`` (the match, or null) and
-    ``suggestions`` (``[{"id", "name", "height_cm", "unit"}]``, empty when matched). Text over
-    100 000 characters or 1000 non-blank lines is a 400. Two queries at most.
+    ``quantity``, ``match`` (``"exact"``, ``"partial"`` or null), ``stock_item_id`` and
+    ``stock_item`` (the match, or null) and ``suggestions`` (``[{"id", "name", "height_cm",
+    "unit"}]``, empty when matched). Text over 100 000 characters or 1000 non-blank lines is a
+    400. Three queries at most.
     """
     if len(text) > MAX_TEXT_LENGTH:
         raise Invalid({"text": [f"Не длиннее {MAX_TEXT_LENGTH} символов."]})
@@ -155,7 +175,12 @@ def supply_text_parse(*, shop: Shop, text: str) -> dict[str, list[dict[str, Any]
 
     keys = {stock_match_key(item["name"], item["height_cm"]) for item in items}
     matched = {i.match_key: i for i in StockItem.objects.filter(shop=shop, match_key__in=keys)}
-    unmatched = [item for item in items if stock_match_key(item["name"], item["height_cm"]) not in matched]
+    for item in items:
+        found = matched.get(stock_match_key(item["name"], item["height_cm"]))
+        if found is not None:
+            item.update(match=MATCH_EXACT, stock_item_id=found.id, stock_item=_item_ref(found), suggestions=[])
+    _match_partially(shop=shop, items=[item for item in items if "match" not in item])
+    unmatched = [item for item in items if "match" not in item]
     candidates: list[StockItem] = []
     if unmatched:
         first_words = list(dict.fromkeys(fold(item["name"]).split()[0] for item in unmatched))[:MAX_SUGGESTION_WORDS]
@@ -166,11 +191,42 @@ def supply_text_parse(*, shop: Shop, text: str) -> dict[str, list[dict[str, Any]
             .order_by("name", "height_cm", "id")[:MAX_CANDIDATE_ROWS]
         )
     suggester = _Suggester(candidates)
-    for item in items:
-        found = matched.get(stock_match_key(item["name"], item["height_cm"]))
-        item["stock_item_id"] = found.id if found else None
-        item["stock_item"] = _item_ref(found) if found else None
-        item["suggestions"] = (
-            [] if found else [_item_ref(c) for c in suggester.suggest(item["name"], item["height_cm"])]
+    for item in unmatched:
+        item.update(
+            match=None,
+            stock_item_id=None,
+            stock_item=None,
+            suggestions=[_item_ref(c) for c in suggester.suggest(item["name"], item["height_cm"])],
         )
     return {"items": items, "errors": errors}
+
+
+def _match_partially(*, shop: Shop, items: list[dict[str, Any]]) -> None:
+    """Give each of ``items`` the one active stock item of its height whose folded name
+    contains the line's folded name or is contained in it (``"match": "partial"``); items
+    with none or several such candidates are left alone. One query."""
+    if not items:
+        return
+    heights = {item["height_cm"] for item in items}
+    by_height = Q(height_cm__in=[h for h in heights if h is not None])
+    if None in heights:
+        by_height |= Q(height_cm__isnull=True)
+    pools: dict[int | None, list[tuple[str, StockItem]]] = {}
+    rows = (
+        StockItem.objects.filter(shop=shop, is_active=True)
+        .filter(by_height)
+        .only("id", "name", "height_cm", "unit")
+        .order_by("id")[:MAX_PARTIAL_CANDIDATES]
+    )
+    for row in rows:
+        pools.setdefault(row.height_cm, []).append((fold(row.name), row))
+    found: dict[tuple[str, int | None], StockItem | None] = {}
+    for item in items:
+        key = (fold(item["name"]), item["height_cm"])
+        if key not in found:
+            name = key[0]
+            hits = [row for folded, row in pools.get(key[1], []) if name in folded or folded in name]
+            found[key] = hits[0] if len(hits) == 1 else None
+        match = found[key]
+        if match is not None:
+            item.update(match=MATCH_PARTIAL, stock_item_id=match.id, stock_item=_item_ref(match), suggestions=[])

@@ -29,6 +29,7 @@ from apps.supplies.models import (
 from apps.warehouse.models import StockCategory, StockItem, StockUnit, stock_match_key
 from apps.warehouse.services import stock_item_create, stock_receive
 from flowercrm.errors import Conflict, Invalid, NotFound
+from flowercrm.locking import lock_row
 from flowercrm.money import round_to_step, with_markup
 from flowercrm.phone import normalize_phone
 from flowercrm.serializers import MONEY_MAX, QUANTITY_MAX
@@ -89,7 +90,7 @@ def supplier_create(*, shop: Shop, data: Mapping[str, Any]) -> Supplier:
 @transaction.atomic
 def supplier_update(*, supplier: Supplier, data: Mapping[str, Any]) -> Supplier:
     """Rename a supplier or change its phone and notes (the name stays unique, 400)."""
-    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    supplier = lock_row(Supplier.objects.all(), supplier.pk)
     values = _clean_supplier_fields(data)
     if "name" in values:
         _ensure_supplier_name_free(shop=supplier.shop, name=values["name"], exclude_pk=supplier.pk)

@@ -1,6 +1,11 @@
 """Shapes of the catalog API. Input and output differ (a recipe line is written as
 ``{"stock_item_id", "quantity"}`` and read with its stock item and costs), so each has its own
-serializer. Computed money goes through ``DecimalField`` serializers: always strings."""
+serializer. Computed money goes through ``DecimalField`` serializers: always strings.
+
+Florists read the catalog without money of the shop's own (§11.1 "Who sees money"): their
+shapes (``ProductFlorist``, ``CalculationFlorist``…) are derived with
+``flowercrm.visibility.narrowed`` and lack costs, margins, unit costs, extras' prices and
+labour."""
 
 from __future__ import annotations
 
@@ -9,11 +14,19 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.catalog.models import MAX_PRODUCT_IMAGES, Product, ProductCategory, ProductComponent, ProductImage
-from apps.catalog.services import MAX_COMPONENTS, MAX_EXTRAS
+from apps.catalog.models import (
+    MAX_PRODUCT_IMAGES,
+    Product,
+    ProductCategory,
+    ProductComponent,
+    ProductExtra,
+    ProductImage,
+)
+from apps.catalog.services import EXTRA_NAME_MAX_LENGTH, MAX_COMPONENTS, MAX_EXTRAS
 from apps.warehouse.models import StockItem
 from flowercrm.images_api import ShopImageField
-from flowercrm.serializers import MoneyField, QuantityField, ShopRelatedField
+from flowercrm.serializers import MoneyField, QuantityField, SentWholeMixin, ShopRelatedField
+from flowercrm.visibility import narrowed
 
 
 class ComputedMoneyField(serializers.DecimalField):
@@ -52,6 +65,16 @@ class ProductComponentOutputSerializer(serializers.ModelSerializer[ProductCompon
         read_only_fields = fields
 
 
+class ProductExtraOutputSerializer(serializers.ModelSerializer[ProductExtra]):
+    price = MoneyField(read_only=True)
+    line_cost = ComputedMoneyField()
+
+    class Meta:
+        model = ProductExtra
+        fields = ["name", "price", "quantity", "line_cost"]
+        read_only_fields = fields
+
+
 class ProductImageOutputSerializer(serializers.ModelSerializer[ProductImage]):
     """A product picture. ``id`` is the uploaded image's id — the one ``images`` takes — so a
     client reorders by sending the ids back. URLs are built now (absolute with a request)."""
@@ -79,13 +102,16 @@ class ProductImageOutputSerializer(serializers.ModelSerializer[ProductImage]):
 
 
 class ProductOutputSerializer(serializers.ModelSerializer[Product]):
-    """A product with its recipe, cost, margin and pictures. Read it from
-    ``apps.catalog.selectors`` (the recipe cost is annotated and the pictures prefetched there)."""
+    """A product with its recipe, extras, labour, cost, margin and pictures. ``cost`` =
+    components at current unit costs + extras + labour. Read it from
+    ``apps.catalog.selectors`` (the cost is annotated and the rest prefetched there)."""
 
     price = MoneyField(read_only=True)
     sale_price = MoneyField(read_only=True, allow_null=True)
     effective_price = MoneyField(read_only=True)
     components = ProductComponentOutputSerializer(many=True, read_only=True)
+    extras = ProductExtraOutputSerializer(many=True, read_only=True)
+    labour = MoneyField(read_only=True)
     cost = ComputedMoneyField()
     margin = ComputedMoneyField()
     margin_percent = ComputedMoneyField(decimal_places=1, allow_null=True)
@@ -105,6 +131,8 @@ class ProductOutputSerializer(serializers.ModelSerializer[Product]):
             "sku",
             "is_active",
             "components",
+            "extras",
+            "labour",
             "cost",
             "margin",
             "margin_percent",
@@ -114,6 +142,41 @@ class ProductOutputSerializer(serializers.ModelSerializer[Product]):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class WarningSerializer(serializers.Serializer[Any]):
+    """Something allowed but probably a mistake (e.g. ``price_below_cost``)."""
+
+    code = serializers.CharField(read_only=True)
+    message = serializers.CharField(read_only=True)
+
+
+class ProductWriteOutputSerializer(ProductOutputSerializer):
+    """The answer to creating or editing a product: the product and its ``warnings`` (empty
+    when none)."""
+
+    warnings = WarningSerializer(many=True, read_only=True)
+
+    class Meta(ProductOutputSerializer.Meta):
+        fields = [*ProductOutputSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+
+ProductComponentFloristSerializer = narrowed(
+    ProductComponentOutputSerializer, name="ProductComponentFloristSerializer", drop=["unit_cost", "line_cost"]
+)
+ProductExtraFloristSerializer = narrowed(
+    ProductExtraOutputSerializer, name="ProductExtraFloristSerializer", drop=["price", "line_cost"]
+)
+ProductFloristSerializer = narrowed(
+    ProductOutputSerializer,
+    name="ProductFloristSerializer",
+    drop=["cost", "margin", "margin_percent", "labour"],
+    replace={
+        "components": ProductComponentFloristSerializer(many=True, read_only=True),
+        "extras": ProductExtraFloristSerializer(many=True, read_only=True),
+    },
+)
 
 
 class ComponentInputSerializer(serializers.Serializer[Any]):
@@ -148,11 +211,20 @@ class ImageIdListField(serializers.ListField):
         return result
 
 
+class ExtraInputSerializer(SentWholeMixin, serializers.Serializer[Any]):
+    """Something priced into the bouquet that is not a stock item (a card, a box, a topper)."""
+
+    name = serializers.CharField(max_length=EXTRA_NAME_MAX_LENGTH)
+    price = MoneyField()
+    quantity = QuantityField(default=1)
+
+
 class ProductInputSerializer(serializers.Serializer[Any]):
     """``POST``/``PUT``/``PATCH /api/products/``. ``components`` (when sent) replaces the
     recipe and ``images`` (ordered uploaded image ids) the pictures; the primary picture is
     ``primary_image_id`` when sent (one of ``images``, or of the current pictures when
-    ``images`` is not sent), otherwise the first. The service checks the rules that cross
+    ``images`` is not sent), otherwise the first. ``extras`` (when sent) replaces the extras;
+    ``labour`` defaults to 0 on create. The service checks the rules that cross
     fields and rows (sale price below price, unique SKU, each stock item and image once, images
     free to attach)."""
 
@@ -166,6 +238,10 @@ class ProductInputSerializer(serializers.Serializer[Any]):
     components: serializers.ListSerializer[Any] = serializers.ListSerializer(
         child=ComponentInputSerializer(), required=False, max_length=MAX_COMPONENTS
     )
+    extras: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=ExtraInputSerializer(), required=False, max_length=MAX_EXTRAS
+    )
+    labour = MoneyField(required=False)
     images = ImageIdListField(
         required=False,
         max_length=MAX_PRODUCT_IMAGES,
@@ -175,14 +251,6 @@ class ProductInputSerializer(serializers.Serializer[Any]):
 
 
 # --- the calculator ------------------------------------------------------------------------
-
-
-class ExtraInputSerializer(serializers.Serializer[Any]):
-    """Something priced into the bouquet that is not a stock item (a card, a box, a topper)."""
-
-    name = serializers.CharField(max_length=200)
-    price = MoneyField()
-    quantity = QuantityField(default=1)
 
 
 class SaveAsInputSerializer(serializers.Serializer[Any]):
@@ -230,8 +298,7 @@ class PriceLevelsSerializer(serializers.Serializer[Any]):
 
 
 class CalculationOutputSerializer(serializers.Serializer[Any]):
-    """The priced recipe. ``markups`` are the percents used; ``product`` is present when
-    ``save_as`` created one."""
+    """The priced recipe. ``markups`` are the percents used."""
 
     components = CalculationComponentSerializer(many=True, read_only=True)
     extras = CalculationExtraSerializer(many=True, read_only=True)
@@ -242,4 +309,26 @@ class CalculationOutputSerializer(serializers.Serializer[Any]):
     category = serializers.CharField(read_only=True, allow_null=True)
     markups = PriceLevelsSerializer(read_only=True)
     suggested_prices = PriceLevelsSerializer(read_only=True)
-    product = ProductOutputSerializer(read_only=True, required=False)
+
+
+class CalculationSavedSerializer(CalculationOutputSerializer):
+    """The priced recipe and the ``product`` ``save_as`` created from it (with ``warnings``)."""
+
+    product = ProductWriteOutputSerializer(read_only=True)
+
+
+CalculationComponentFloristSerializer = narrowed(
+    CalculationComponentSerializer, name="CalculationComponentFloristSerializer", drop=["unit_cost", "line_cost"]
+)
+CalculationExtraFloristSerializer = narrowed(
+    CalculationExtraSerializer, name="CalculationExtraFloristSerializer", drop=["price", "line_cost"]
+)
+CalculationFloristSerializer = narrowed(
+    CalculationOutputSerializer,
+    name="CalculationFloristSerializer",
+    drop=["components_cost", "extras_cost", "labour", "cost", "markups"],
+    replace={
+        "components": CalculationComponentFloristSerializer(many=True, read_only=True),
+        "extras": CalculationExtraFloristSerializer(many=True, read_only=True),
+    },
+)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -12,24 +12,38 @@ from rest_framework.response import Response
 from apps.catalog import selectors, services
 from apps.catalog.api.serializers import (
     CalculateInputSerializer,
+    CalculationFloristSerializer,
     CalculationOutputSerializer,
+    CalculationSavedSerializer,
+    ProductFloristSerializer,
     ProductInputSerializer,
     ProductOutputSerializer,
+    ProductWriteOutputSerializer,
+    WarningSerializer,
 )
 from apps.catalog.filters import ProductFilter
 from apps.catalog.models import Product
 from flowercrm import roles
 from flowercrm.permissions import AreaPermission
 from flowercrm.viewsets import ShopContextMixin, ShopViewSet
+from flowercrm.visibility import RoleSerializerMixin, role_response, without_costs
+
+PRODUCT_READ = role_response(ProductOutputSerializer, [ProductFloristSerializer], component_name="ProductRead")
 
 
-class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
-    """``/api/products/``: the price list with recipes, cost and margin. Admins and managers
-    write; florists read."""
+@extend_schema_view(
+    list=extend_schema(responses=PRODUCT_READ),
+    retrieve=extend_schema(responses=PRODUCT_READ),
+)
+class ProductViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
+    """``/api/products/``: the price list with recipes, extras, cost and margin. Admins and
+    managers write (the answer carries ``warnings``); florists read without costs, margins
+    and prices of extras (``ProductFlorist``)."""
 
     area = "catalog"
     model = Product
     serializer_class = ProductOutputSerializer
+    role_serializer_classes = without_costs(ProductFloristSerializer)
     filterset_class = ProductFilter
     search_text_field = "search_text"
     ordering_fields = {"name": "name", "price": "price", "created_at": "created_at"}
@@ -43,18 +57,23 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         data.is_valid(raise_exception=True)
         return dict(data.validated_data)
 
-    @extend_schema(request=ProductInputSerializer, responses={201: ProductOutputSerializer})
+    def _written(self, product: Product, status_code: int = status.HTTP_200_OK) -> Response:
+        body = ProductOutputSerializer(product, context=self.get_serializer_context()).data
+        body["warnings"] = WarningSerializer(services.product_warnings(product=product), many=True).data
+        return Response(body, status=status_code)
+
+    @extend_schema(request=ProductInputSerializer, responses={201: ProductWriteOutputSerializer})
     def create(self, request: Request) -> Response:
         product = services.product_create(shop=self.shop, data=self._input(request, partial=False))
-        return Response(self.get_serializer(product).data, status=status.HTTP_201_CREATED)
+        return self._written(product, status.HTTP_201_CREATED)
 
-    @extend_schema(request=ProductInputSerializer, responses={200: ProductOutputSerializer})
+    @extend_schema(request=ProductInputSerializer, responses={200: ProductWriteOutputSerializer})
     def update(self, request: Request, pk: str, partial: bool = False) -> Response:
         product: Product = self.get_object()
         product = services.product_update(product=product, data=self._input(request, partial=partial))
-        return Response(self.get_serializer(product).data)
+        return self._written(product)
 
-    @extend_schema(request=ProductInputSerializer, responses={200: ProductOutputSerializer})
+    @extend_schema(request=ProductInputSerializer, responses={200: ProductWriteOutputSerializer})
     def partial_update(self, request: Request, pk: str) -> Response:
         return self.update(request, pk, partial=True)
 
@@ -64,21 +83,25 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CalculatorViewSet(ShopContextMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class CalculatorViewSet(RoleSerializerMixin, ShopContextMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """``POST /api/catalog/calculate/``: prices a recipe. It is a computation, so whoever may
-    read the catalog may use it (florists price bouquets with it); ``save_as`` creates a
-    product and needs catalog write."""
+    read the catalog may use it (florists price bouquets with it, and see the suggested
+    prices without the costs and markups behind them: ``CalculationFlorist``); ``save_as``
+    creates a product and needs catalog write."""
 
     area = "catalog"
     permission_classes = [AreaPermission]
     action_permissions = {"calculate": roles.READ}
-    serializer_class = CalculateInputSerializer
+    serializer_class = CalculationOutputSerializer
+    role_serializer_classes = without_costs(CalculationFloristSerializer)
 
     @extend_schema(
         request=CalculateInputSerializer,
         responses={
-            200: CalculationOutputSerializer,
-            201: OpenApiResponse(CalculationOutputSerializer, description="save_as created the product"),
+            200: role_response(
+                CalculationOutputSerializer, [CalculationFloristSerializer], component_name="CalculationRead"
+            ),
+            201: OpenApiResponse(CalculationSavedSerializer, description="save_as created the product"),
         },
     )
     def calculate(self, request: Request) -> Response:
@@ -96,9 +119,10 @@ class CalculatorViewSet(ShopContextMixin, viewsets.GenericViewSet):  # type: ign
             labour=values.get("labour"),
             category=values.get("category") or (save_as or {}).get("category"),
         )
-        body = CalculationOutputSerializer(calculation).data
         if save_as is None:
-            return Response(body)
+            return Response(self.output_serializer(calculation).data)
         product = services.calculation_save(shop=self.shop, calculation=calculation, data=save_as)
+        body = CalculationOutputSerializer(calculation).data
         body["product"] = ProductOutputSerializer(product, context=self.get_serializer_context()).data
+        body["product"]["warnings"] = WarningSerializer(services.product_warnings(product=product), many=True).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -57,10 +57,15 @@ def form_data(shop: Shop, lines: list[dict[str, Any]], initial: int = 0, **field
         "sale_price": "",
         "sku": "",
         "is_active": "on",
+        "labour": "0.00",
         "components-TOTAL_FORMS": str(len(lines)),
         "components-INITIAL_FORMS": str(initial),
         "components-MIN_NUM_FORMS": "0",
         "components-MAX_NUM_FORMS": "1000",
+        "extras-TOTAL_FORMS": "0",
+        "extras-INITIAL_FORMS": "0",
+        "extras-MIN_NUM_FORMS": "0",
+        "extras-MAX_NUM_FORMS": "1000",
         **fields,
     }
     for index, line in enumerate(lines):

@@ -308,9 +308,11 @@ def test_calculation_saved_as_product(shop):
     product = services.calculation_save(shop=shop, calculation=result, data={"name": "Шляпная коробка"})
     assert product.price == result.suggested_prices["recommended"] == D("3000.00")
     assert product.category == "bouquet"
-    # Extras are priced in but are not stock: the recipe is the stock components only.
+    # Extras are not stock: the recipe is the stock components only, the extras sit beside it.
     assert [(c.stock_item_id, c.quantity) for c in product.components.all()] == [(item.id, 10)]
-    assert product.cost == D("1000.00")
+    assert [(e.name, e.price, e.quantity) for e in product.extras.all()] == [("Коробка", D("500.00"), 1)]
+    # Issue 11: the product's cost is the calculator's (components + extras + labour); it was 1000.00.
+    assert product.cost == result.cost == D("1500.00")
 
 
 def test_calculation_save_errors_are_nested_under_save_as(shop):

@@ -6,10 +6,11 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.supplies.models import PRICE_MAX, RATE_MAX, Supplier, Supply, SupplyLine
-from apps.supplies.parser import MAX_TEXT_LENGTH
+from apps.supplies.parser import MATCH_EXACT, MATCH_PARTIAL, MAX_TEXT_LENGTH
 from apps.supplies.services import HEIGHT_MAX_CM, MAX_LINES, NAME_MAX_LENGTH, NOTES_MAX_LENGTH
 from apps.warehouse.models import StockCategory, StockItem, StockUnit
 from flowercrm.serializers import CompactSerializer, MoneyField, PhoneField, QuantityField, ShopRelatedField
+from flowercrm.visibility import narrowed
 
 
 def computed_money(**kwargs: Any) -> serializers.DecimalField:
@@ -48,6 +49,11 @@ class SupplyLineSerializer(serializers.ModelSerializer[SupplyLine]):
     of existing items); amounts in the supply's currency and converted at its rate."""
 
     stock_item = StockItemRefSerializer(read_only=True, allow_null=True)
+    # Null for lines of existing items (see ``to_representation``).
+    new_item_name = serializers.CharField(read_only=True, allow_null=True)
+    new_item_category = serializers.ChoiceField(choices=StockCategory.choices, read_only=True, allow_null=True)
+    new_item_height_cm = serializers.IntegerField(read_only=True, allow_null=True)
+    new_item_unit = serializers.ChoiceField(choices=StockUnit.choices, read_only=True, allow_null=True)
     purchase_price = serializers.DecimalField(max_digits=12, decimal_places=4, read_only=True)
     total = computed_money()
     unit_price_in_shop_currency = computed_money()
@@ -119,6 +125,20 @@ class SupplySerializer(serializers.ModelSerializer[Supply]):
         read_only_fields = fields
 
 
+# Florists read supplies (what arrives, how much, when) without any money (§11.1).
+SupplyLineFloristSerializer = narrowed(
+    SupplyLineSerializer,
+    name="SupplyLineFloristSerializer",
+    drop=["purchase_price", "total", "unit_price_in_shop_currency", "total_in_shop_currency", "suggested_retail_price"],
+)
+SupplyFloristSerializer = narrowed(
+    SupplySerializer,
+    name="SupplyFloristSerializer",
+    drop=["rate", "total", "total_in_shop_currency"],
+    replace={"lines": SupplyLineFloristSerializer(many=True, read_only=True)},
+)
+
+
 class SupplyLineInputSerializer(serializers.Serializer[Any]):
     """``stock_item_id`` (an item of the active shop), or a new item's ``new_item_name``
     (+ category, height, unit); ``quantity``; ``purchase_price`` per unit in the supply's
@@ -163,13 +183,20 @@ class SupplyParseSerializer(serializers.Serializer[Any]):
 
 
 class ParsedItemSerializer(serializers.Serializer[Any]):
-    """Documents one parsed line (the view returns the parser's dict as is)."""
+    """Documents one parsed line, ``name [height] price quantity`` (the view returns the
+    parser's dict as is)."""
 
     line = serializers.IntegerField()
     name = serializers.CharField()
     height_cm = serializers.IntegerField(allow_null=True)
     purchase_price = serializers.CharField(help_text="Decimal string in the supply's currency.")
     quantity = serializers.IntegerField()
+    match = serializers.ChoiceField(
+        choices=[(MATCH_EXACT, "exact"), (MATCH_PARTIAL, "partial")],
+        allow_null=True,
+        help_text="`exact`: same case-folded name and height; `partial`: the one item of that height whose name "
+        "contains the line's name (or the reverse); null: no match, see `suggestions`.",
+    )
     stock_item_id = serializers.IntegerField(allow_null=True)
     stock_item = StockItemRefSerializer(allow_null=True)
     suggestions = StockItemRefSerializer(many=True)

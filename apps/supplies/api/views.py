@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -14,6 +14,7 @@ from apps.supplies import selectors, services
 from apps.supplies.api.serializers import (
     SupplierInputSerializer,
     SupplierSerializer,
+    SupplyFloristSerializer,
     SupplyInputSerializer,
     SupplyParseResultSerializer,
     SupplyParseSerializer,
@@ -24,6 +25,9 @@ from apps.supplies.models import Supplier, Supply
 from apps.supplies.parser import supply_text_parse
 from flowercrm.filters import StrictOrderingFilter
 from flowercrm.viewsets import ShopViewSet
+from flowercrm.visibility import RoleSerializerMixin, role_response, without_costs
+
+SUPPLY_READ = role_response(SupplySerializer, [SupplyFloristSerializer], component_name="SupplyRead")
 
 
 class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
@@ -56,14 +60,19 @@ class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopView
         return Response(SupplierSerializer(supplier).data)
 
 
-class SupplyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
+@extend_schema_view(
+    list=extend_schema(responses=SUPPLY_READ),
+    retrieve=extend_schema(responses=SUPPLY_READ),
+)
+class SupplyViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
     """``/api/supplies/``: drafts are created, edited (nested ``lines``) and deleted; then
-    received into stock or cancelled. Admin and manager write; florists read; couriers
-    have no access."""
+    received into stock or cancelled. Admin and manager write; florists read without prices,
+    amounts and rates (``SupplyFlorist``); couriers have no access."""
 
     area = "supplies"
     model = Supply
     serializer_class = SupplySerializer
+    role_serializer_classes = without_costs(SupplyFloristSerializer)
     filterset_class = SupplyFilter
     filter_backends = [DjangoFilterBackend, MultiFieldSearchFilter, StrictOrderingFilter]
     search_text_fields = ("search_text", "supplier__search_text")
@@ -76,7 +85,7 @@ class SupplyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSe
 
     def _detail(self, supply: Supply, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.supply_get(shop=self.shop, pk=supply.pk)
-        return Response(SupplySerializer(fresh, context=self.get_serializer_context()).data, status=code)
+        return Response(self.output_serializer(fresh).data, status=code)
 
     def _input(self, request: Request, *, partial: bool) -> dict[str, Any]:
         data = SupplyInputSerializer(data=request.data, partial=partial, context=self.get_serializer_context())
@@ -124,8 +133,10 @@ class SupplyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSe
     @extend_schema(request=SupplyParseSerializer, responses={200: SupplyParseResultSerializer})
     @action(detail=False, methods=["post"])
     def parse(self, request: Request) -> Response:
-        """Parse a pasted list (``Name height price quantity`` per line) into supply lines
-        matched to stock items; bad lines are reported by number."""
+        """Parse a pasted list (``name [height] price quantity`` per line: with three trailing
+        numbers they are height, price, quantity; with two, price and quantity) into supply
+        lines matched to stock items (``match``: exact, partial or null with ``suggestions``);
+        bad lines are reported by number and never stop the others."""
         data = SupplyParseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(supply_text_parse(shop=self.shop, text=data.validated_data["text"]))

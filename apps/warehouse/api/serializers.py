@@ -8,6 +8,7 @@ from apps.warehouse.models import StockCategory, StockItem, StockMovement, Stock
 from apps.warehouse.selectors import is_low_stock
 from apps.warehouse.services import REASON_MAX_LENGTH
 from flowercrm.serializers import QUANTITY_MAX, CompactSerializer, MoneyField, QuantityField
+from flowercrm.visibility import narrowed
 
 HEIGHT_MAX_CM = 500
 NOTE_MAX_LENGTH = 1000
@@ -46,6 +47,9 @@ class StockItemSerializer(serializers.ModelSerializer[StockItem]):
 
     def get_is_low(self, item: StockItem) -> bool:
         return is_low_stock(item)
+
+
+StockItemFloristSerializer = narrowed(StockItemSerializer, name="StockItemFloristSerializer", drop=["unit_cost"])
 
 
 class StockItemInputSerializer(serializers.Serializer[Any]):
@@ -119,3 +123,8 @@ class StockMovementSerializer(serializers.ModelSerializer[StockMovement]):
             "created_at",
         ]
         read_only_fields = fields
+
+
+StockMovementFloristSerializer = narrowed(
+    StockMovementSerializer, name="StockMovementFloristSerializer", drop=["unit_cost"]
+)

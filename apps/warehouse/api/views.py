@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -10,24 +10,38 @@ from rest_framework.response import Response
 from apps.warehouse import selectors, services
 from apps.warehouse.api.serializers import (
     AdjustSerializer,
+    StockItemFloristSerializer,
     StockItemInputSerializer,
     StockItemSerializer,
+    StockMovementFloristSerializer,
     StockMovementSerializer,
     WriteOffSerializer,
 )
 from apps.warehouse.filters import StockItemFilter, StockMovementFilter
 from apps.warehouse.models import StockItem, StockMovement
 from flowercrm.viewsets import ShopViewSet
+from flowercrm.visibility import RoleSerializerMixin, role_response, without_costs
+
+STOCK_ITEM_READ = role_response(StockItemSerializer, [StockItemFloristSerializer], component_name="StockItemRead")
+MOVEMENT_READ = role_response(
+    StockMovementSerializer, [StockMovementFloristSerializer], component_name="StockMovementRead"
+)
 
 
-class StockItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
-    """``/api/warehouse/items/``: admins and managers write; florists read and write off;
-    couriers have no access. Stock figures change only through the actions and supplies."""
+@extend_schema_view(
+    list=extend_schema(responses=STOCK_ITEM_READ),
+    retrieve=extend_schema(responses=STOCK_ITEM_READ),
+)
+class StockItemViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
+    """``/api/warehouse/items/``: admins and managers write; florists read and write off,
+    without unit costs (``StockItemFlorist``); couriers have no access. Stock figures change
+    only through the actions and supplies."""
 
     area = "warehouse"
     model = StockItem
     action_permissions = {"write_off": "write_off"}
     serializer_class = StockItemSerializer
+    role_serializer_classes = without_costs(StockItemFloristSerializer)
     filterset_class = StockItemFilter
     search_text_field = "search_text"
     ordering_fields = {
@@ -44,7 +58,7 @@ class StockItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopVie
 
     def _detail(self, item: StockItem, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.stock_item_list(shop=self.shop).get(pk=item.pk)
-        return Response(StockItemSerializer(fresh).data, status=status_code)
+        return Response(self.output_serializer(fresh).data, status=status_code)
 
     @extend_schema(request=StockItemInputSerializer, responses={201: StockItemSerializer})
     def create(self, request: Request) -> Response:
@@ -73,7 +87,7 @@ class StockItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopVie
         services.stock_item_delete(item=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=WriteOffSerializer, responses={200: StockItemSerializer})
+    @extend_schema(request=WriteOffSerializer, responses={200: STOCK_ITEM_READ})
     @action(detail=True, methods=["post"], url_path="write-off")
     def write_off(self, request: Request, pk: str) -> Response:
         item: StockItem = self.get_object()
@@ -103,12 +117,18 @@ class StockItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopVie
         return self._detail(item)
 
 
-class StockMovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
-    """``/api/warehouse/movements/``: the ledger, read-only (it is written by the services)."""
+@extend_schema_view(
+    list=extend_schema(responses=MOVEMENT_READ),
+    retrieve=extend_schema(responses=MOVEMENT_READ),
+)
+class StockMovementViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
+    """``/api/warehouse/movements/``: the ledger, read-only (it is written by the services);
+    florists read it without unit costs (``StockMovementFlorist``)."""
 
     area = "warehouse"
     model = StockMovement
     serializer_class = StockMovementSerializer
+    role_serializer_classes = without_costs(StockMovementFloristSerializer)
     filterset_class = StockMovementFilter
     search_text_field = "item__search_text"
     ordering_fields = {"created_at": "created_at"}

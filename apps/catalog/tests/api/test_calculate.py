@@ -137,10 +137,15 @@ def test_save_as_creates_product_at_recommended_price(manager_api, priced_shop, 
     assert data["product"]["id"] == product.id
     assert data["product"]["price"] == "3200.00"
     assert data["product"]["category"] == "composition"
-    # The recipe holds the stock items only; the box (an extra) is priced in, not stocked.
+    # The recipe holds the stock items only; the box (an extra) is kept beside it, not stocked.
     assert [(c.stock_item_id, c.quantity) for c in ProductComponent.objects.all()] == [(rose.id, 3)]
-    assert data["product"]["cost"] == "999.99"
-    assert data["product"]["margin"] == "2200.01"
+    # Issue 11 (§11.1): the product keeps the extras and labour, so its cost is the calculator's
+    # (was 999.99 with a margin of 2200.01: the box was lost).
+    assert data["product"]["cost"] == data["cost"] == "1999.99"
+    assert data["product"]["margin"] == "1200.01"
+    assert data["product"]["extras"] == [{"name": "Коробка", "price": "1000.00", "quantity": 1, "line_cost": "1000.00"}]
+    assert data["product"]["labour"] == "0.00"
+    assert data["product"]["warnings"] == []
 
 
 def test_save_as_with_own_price(manager_api, rose):

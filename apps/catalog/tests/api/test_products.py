@@ -88,6 +88,8 @@ def test_create_returns_detail_with_costs_as_strings(manager_api, rose, greenery
                 "line_cost": "361.50",
             },
         ],
+        "extras": [],
+        "labour": "0.00",
         "cost": "4111.50",
         "margin": "9388.50",
         "margin_percent": "69.5",  # 9388.50 / 13500 = 69.544…
@@ -95,6 +97,7 @@ def test_create_returns_detail_with_costs_as_strings(manager_api, rose, greenery
         "primary_image": None,
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
+        "warnings": [],  # creating and editing answer warnings (§11.1); none here
     }
     assert body["created_at"].endswith("+05:00")  # the shop's zone (Asia/Almaty)
 
@@ -348,9 +351,9 @@ def test_path_ids_are_bounded(manager_api):
 def test_list_query_count_does_not_grow(manager_api, shop, django_assert_num_queries, count):
     for _ in range(count):
         product_with_recipe(shop=shop, components=3)
-    # user + membership (auth), count, products with cost, components with stock items,
+    # user + membership (auth), count, products with cost, components with stock items, extras,
     # pictures with their images (apps/catalog/tests/api/test_product_images.py fills them)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = manager_api.get(URL)
     assert response.status_code == 200
     body = response.json()

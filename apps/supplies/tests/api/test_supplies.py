@@ -455,6 +455,7 @@ def test_parse(manager_api: APIClient, shop: Shop) -> None:
             "height_cm": 60,
             "purchase_price": "250.50",
             "quantity": 450,
+            "match": "exact",
             "stock_item_id": item.id,
             "stock_item": {"id": item.id, "name": "Роза Фридом", "height_cm": 60, "unit": "stem"},
             "suggestions": [],

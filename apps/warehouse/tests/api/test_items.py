@@ -122,7 +122,10 @@ def test_write_off(api_as, member, shop) -> None:
     response = api_as(florist).post(_url(item, "write-off/"), {"quantity": 3, "reason": "wilted"})
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert (body["id"], body["quantity"], body["available"], body["unit_cost"]) == (item.pk, 7, 7, "80.00")
+    assert (body["id"], body["quantity"], body["available"]) == (item.pk, 7, 7)
+    assert "unit_cost" not in body  # florists never see costs (§11.1)
+    item.refresh_from_db()
+    assert item.unit_cost == Decimal("80.00")
     movement = StockMovement.objects.get(item=item, kind="write_off")
     assert (movement.delta, movement.balance_after, movement.reason, movement.actor) == (-3, 7, "wilted", florist.user)
 

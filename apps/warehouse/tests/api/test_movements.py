@@ -45,7 +45,7 @@ def test_list_shape_newest_first(api_as, member, shop) -> None:
         "balance_after": 8,
         "reason": "wilted",
         "note": "",
-        "unit_cost": "120.50",
+        # no "unit_cost": florists never see costs (§11.1); managers do
         "actor": {"id": florist.user_id, "name": florist.user.name},
         "supply_id": None,
         "order_id": None,
@@ -53,6 +53,7 @@ def test_list_shape_newest_first(api_as, member, shop) -> None:
     }
     assert newest["created_at"].endswith("+05:00")
     assert (receipt["kind"], receipt["delta"], receipt["actor"]) == ("receipt", 10, None)
+    assert api_as(member(Role.MANAGER)).get(URL).json()["items"][0]["unit_cost"] == "120.50"
 
 
 def test_retrieve_and_read_only(client, shop) -> None:
