@@ -7,6 +7,7 @@ shop. Foreign-key dropdowns are scoped too, so no other shop's rows can be picke
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib import admin, messages
@@ -85,6 +86,11 @@ class ShopScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         details = exc.extra.get("errors") or exc.extra.get("missing") or ""
         messages.error(request, f"{exc.detail} {details}".strip())
         raise ServiceRefused from exc
+
+    def warn(self, request: HttpRequest, warnings: Iterable[Mapping[str, object]]) -> None:
+        """Show a service's ``warnings`` (allowed but probably a mistake, ARCHITECTURE §11.1)."""
+        for warning in warnings:
+            messages.warning(request, str(warning["message"]))
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:

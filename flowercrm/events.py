@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
@@ -92,6 +92,63 @@ def encode(message: Mapping[str, Any]) -> str:
     return json.dumps(message, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
 
+class _Publication:
+    """A message waiting for its transaction to commit (a ``transaction.on_commit`` callback)."""
+
+    def __init__(
+        self,
+        *,
+        shop_id: int,
+        type: str,
+        data: Payload | PayloadBuilder,
+        event: str | None,
+        id: int | None,
+        audience: tuple[str, ...],
+        coalesce: Hashable | None,
+    ) -> None:
+        self.shop_id, self.type, self.data, self.event, self.id = shop_id, type, data, event, id
+        self.audience, self.coalesce = audience, coalesce
+
+    def __call__(self) -> None:
+        _deliver(
+            shop_id=self.shop_id, type=self.type, data=self.data, event=self.event, id=self.id, audience=self.audience
+        )
+
+
+_NO_SCOPE = object()
+
+
+def _change_savepoint(connection: Any) -> Any:
+    """What one change is: the outermost atomic block that is not a test case's (Django's own
+    rule for durable blocks) — ``None`` when that is the transaction itself, else the id of
+    its savepoint (a test runs each service call in a savepoint of the test's transaction),
+    ``_NO_SCOPE`` when it has no savepoint to tell it by."""
+    for index, block in enumerate(connection.atomic_blocks):
+        if not getattr(block, "_from_testcase", False):
+            if index == 0:
+                return None
+            savepoint = connection.savepoint_ids[index - 1]
+            return _NO_SCOPE if savepoint is None else savepoint
+    return _NO_SCOPE
+
+
+def _pending(coalesce: Hashable) -> list[_Publication]:
+    """The publications with this key still waiting for the current change to commit. Django
+    drops the callbacks of a rolled-back savepoint from ``run_on_commit``, so what is found
+    here is sent unless a savepoint that is open now rolls back — which drops the caller's too."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return []
+    scope = _change_savepoint(connection)
+    if scope is _NO_SCOPE:
+        return []
+    return [
+        func
+        for savepoints, func, *_ in connection.run_on_commit
+        if isinstance(func, _Publication) and func.coalesce == coalesce and (scope is None or scope in savepoints)
+    ]
+
+
 def publish(
     *,
     shop_id: int,
@@ -100,13 +157,31 @@ def publish(
     event: str | None = None,
     id: int | None = None,
     audience: Iterable[str] = (OFFICE, FLOOR),
+    coalesce: Hashable | None = None,
 ) -> None:
     """Send ``{"type", "data", "event", "id"}`` to ``audience`` once the current transaction
     commits (at once outside one). ``data`` is the payload for every audience, or a function
     called at commit time with each audience that returns its payload (None: skip it).
-    Never raises because of the channel layer."""
+    Never raises because of the channel layer.
+
+    ``coalesce``: one change, one message (ARCHITECTURE §11.1). Publications with the same key
+    in one transaction send one message per audience: the first one's type, event and payload
+    (built at commit, so it shows every change), with the ``id`` of the last one — e.g. a task
+    completed with a photo is one ``task_update`` and one ``order_update``, not two of each."""
+    targets = tuple(audience)
+    if coalesce is not None:
+        covered: set[str] = set()
+        for pending in _pending(coalesce):
+            shared = set(pending.audience) & set(targets)
+            if shared:
+                covered |= shared
+                if id is not None:
+                    pending.id = id
+        targets = tuple(name for name in targets if name not in covered)
+        if not targets:
+            return
     transaction.on_commit(
-        partial(_deliver, shop_id=shop_id, type=type, data=data, event=event, id=id, audience=tuple(audience)),
+        _Publication(shop_id=shop_id, type=type, data=data, event=event, id=id, audience=targets, coalesce=coalesce),
         robust=True,
     )
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import OrderBy, Q, QuerySet
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.filters import BaseFilterBackend
@@ -52,15 +52,45 @@ class SearchTextFilter(BaseFilterBackend):
         return [{"name": "search", "in": "query", "required": False, "schema": {"type": "string"}}]
 
 
+# What a public ordering name sorts by: a field path, an ordering expression
+# (``F("delivery_time_from").asc(nulls_last=True)``), or a tuple of them, in turn.
+OrderingTarget = str | OrderBy | tuple[str | OrderBy, ...]
+
+
+def ordering_terms(target: OrderingTarget, *, descending: bool = False) -> list[str | OrderBy]:
+    """The ``order_by`` terms of ``target``; descending reverses each term (an expression's
+    nulls placement too: ascending with nulls last, descending puts them first)."""
+    terms: list[str | OrderBy] = []
+    for part in target if isinstance(target, tuple) else (target,):
+        if isinstance(part, str):
+            terms.append(("-" + part) if descending else part)
+        elif descending:
+            flipped = cast(OrderBy, part.copy())  # reverse_ordering() changes the expression in place
+            flipped.reverse_ordering()
+            terms.append(flipped)
+        else:
+            terms.append(part)
+    return terms
+
+
+def _is_id(term: str | OrderBy) -> bool:
+    return isinstance(term, str) and term.lstrip("-") in ("id", "pk")
+
+
+def _is_descending(term: str | OrderBy) -> bool:
+    return term.startswith("-") if isinstance(term, str) else term.descending
+
+
 class StrictOrderingFilter(BaseFilterBackend):
-    """``?ordering=a,-b`` over ``view.ordering_fields`` (public name → model expression);
-    unknown fields are a 400; ``id`` always ends the ordering so pages are stable."""
+    """``?ordering=a,-b`` over ``view.ordering_fields`` (public name → ``OrderingTarget``:
+    a field path, an expression, or a tuple of them); unknown fields are a 400; ``id`` always
+    ends the ordering so pages are stable."""
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
-        allowed: dict[str, str] = getattr(view, "ordering_fields", None) or {}
+        allowed: dict[str, OrderingTarget] = getattr(view, "ordering_fields", None) or {}
         default: tuple[str, ...] = tuple(getattr(view, "ordering", None) or ())
         raw = request.query_params.get("ordering", "").strip()
-        order: list[str] = []
+        order: list[str | OrderBy] = []
         if raw:
             for part in raw.split(","):
                 name = part.strip()
@@ -70,13 +100,13 @@ class StrictOrderingFilter(BaseFilterBackend):
                     raise serializers.ValidationError(
                         {"ordering": [f"Нельзя сортировать по «{key}». Можно: {', '.join(sorted(allowed))}."]}
                     )
-                order.append(("-" if desc else "") + allowed[key])
+                order.extend(ordering_terms(allowed[key], descending=desc))
         else:
             order = list(default)
         if not order and not allowed:
             return queryset
-        if not any(o.lstrip("-") in ("id", "pk") for o in order):
-            last_desc = order[-1].startswith("-") if order else False
+        if not any(_is_id(o) for o in order):
+            last_desc = _is_descending(order[-1]) if order else False
             order.append("-id" if last_desc else "id")
         return queryset.order_by(*order)
 

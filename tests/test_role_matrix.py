@@ -182,3 +182,25 @@ def test_money_is_decimal_strings_everywhere(shop, member, api_as) -> None:
     assert client.get(f"/api/products/{product.id}/").json()["cost"] == str(Decimal("246.90"))
     order = client.get("/api/orders/").json()["items"][0]
     assert (order["total"], order["amount_due"]) == ("15000.00", "15000.00")
+
+
+# Order money each role sees in an order's detail and list row (§11.1 "Who sees money").
+ORDER_MONEY = {"subtotal", "delivery_fee", "discount", "total", "paid_amount", "amount_due", "payment_status"}
+ORDER_MONEY_SEEN = {A: ORDER_MONEY, M: ORDER_MONEY, F: set(), C: {"amount_due"}}
+
+
+@pytest.mark.parametrize("role", [A, M, F, C])
+def test_order_money_by_role(role, shop, member, api_as) -> None:
+    owner = member(Role.ADMIN)
+    caller = member(role) if role != Role.ADMIN else owner
+    product = make_product(shop, price="15000", recipe={make_stock(shop, quantity=50): 3})
+    order = make_order(shop, owner.user, product, courier=caller.user if role == C else None)
+    order_transition(order=order, to=OrderStatus.CONFIRMED, actor=owner.user, role=Role.ADMIN)
+    client = api_as(caller)
+    detail = client.get(f"/api/orders/{order.id}/").json()
+    row = client.get("/api/orders/").json()["items"][0]
+    assert ORDER_MONEY & set(detail) == ORDER_MONEY_SEEN[role]
+    assert ORDER_MONEY & set(row) == ORDER_MONEY_SEEN[role]
+    assert ("payments" in detail) == (role in (A, M))
+    item_keys = set(row["items"][0]) if role != C else set()
+    assert bool(item_keys & {"unit_price", "line_total"}) == (role in (A, M))

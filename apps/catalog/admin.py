@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -197,8 +197,7 @@ class ProductAdmin(ShopScopedAdmin):
                 self.refuse(request, exc)
         # §11.1: allowed but probably a mistake — said, not refused.
         product = selectors.product_get(shop=form.instance.shop, product_id=form.instance.pk)
-        for warning in services.product_warnings(product=product):
-            messages.warning(request, warning["message"])
+        self.warn(request, services.product_warnings(product=product))
 
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
         services.product_delete(product=obj)

@@ -14,6 +14,7 @@ from apps.orders import services
 from apps.orders.models import Order, OrderEvent, OrderItem, OrderPhoto, OrderStatus, Payment
 from apps.orders.services import DETAIL_FIELDS
 from apps.orders.status import allowed_transitions
+from apps.orders.warnings import order_warnings
 from flowercrm.admin import ShopScopedAdmin, ShopScopedReadOnlyInline, back_office_roles, image_preview
 from flowercrm.errors import DomainError
 
@@ -130,15 +131,17 @@ class OrderAdmin(ShopScopedAdmin):
         try:
             changed = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE}
             if changed:
-                services.order_update(order=original, actor=actor, data=changed)
+                updated = services.order_update(order=original, actor=actor, data=changed)
+                self.warn(request, order_warnings(updated))
             target = form.cleaned_data.get("transition_to")
             if target:
-                services.order_transition(
+                result = services.order_transition(
                     order=original,
                     to=target,
                     actor=actor,
                     role=self._role(request, original),
                     reason=form.cleaned_data.get("transition_reason", ""),
                 )
+                self.warn(request, result.warnings)
         except DomainError as exc:
             self.refuse(request, exc)

@@ -5,8 +5,9 @@ Every order change is logged by ``apps.orders.services.order_log_event``, which 
 ``publish_order_event``: the event log id is the message ``id``; ``created`` is an
 ``order_created`` message, every other log type an ``order_update`` with ``event`` = the type.
 Payloads are built from the order as it is at commit time (live) or now (replay), by the
-list serializer of the audience's role: the office gets the full summary, florists only
-orders from confirmation on, a courier only the orders assigned to them.
+list serializer of the audience's role: the office gets the full summary; florists only
+the orders they may see, without money, and no payment events at all (nor an edit that
+changed only money) — ``apps.orders.visibility``; a courier only the orders assigned to them.
 """
 
 from __future__ import annotations
@@ -19,10 +20,15 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.serializers import Serializer
 
-from apps.orders.api.serializers import OrderCourierSerializer, OrderSummarySerializer
+from apps.orders.api.serializers import (
+    OrderSummaryCourierSerializer,
+    OrderSummaryFloristSerializer,
+    OrderSummarySerializer,
+)
 from apps.orders.models import EventType, Order, OrderEvent
 from apps.orders.selectors import order_list
-from apps.orders.status import FLORIST_VISIBLE, allowed_transitions
+from apps.orders.status import allowed_transitions
+from apps.orders.visibility import HIDDEN_EVENT_TYPES, florist_event_data, florist_may_see, florist_visible_q
 from apps.shops.models import Shop
 from flowercrm import events
 from flowercrm.roles import Role
@@ -51,14 +57,14 @@ def order_payload(order: Order, audience: str) -> dict[str, Any] | None:
     if audience == events.OFFICE:
         role, user_id, serializer = Role.MANAGER, None, OrderSummarySerializer
     elif audience == events.FLOOR:
-        if order.status not in FLORIST_VISIBLE:
+        if not florist_may_see(order):
             return None
-        role, user_id, serializer = Role.FLORIST, None, OrderSummarySerializer
+        role, user_id, serializer = Role.FLORIST, None, OrderSummaryFloristSerializer
     elif audience.startswith(events.COURIER_PREFIX):
         user_id = int(audience.removeprefix(events.COURIER_PREFIX))
         if order.courier_id != user_id:
             return None
-        role, serializer = Role.COURIER, OrderCourierSerializer
+        role, serializer = Role.COURIER, OrderSummaryCourierSerializer
     else:
         return None
     with timezone.override(order.shop.zoneinfo):
@@ -114,7 +120,9 @@ def publish_order_event(*, order: Order, event: OrderEvent) -> None:
     """Publish a logged order change (after commit) to the office, the floor, the order's
     courier, and — ``event: "unassigned"`` — to the courier it was taken away from."""
     created = event.type == EventType.CREATED
-    audience = [events.OFFICE, events.FLOOR]
+    audience = [events.OFFICE]
+    if florist_event_data(event.type, event.data) is not None:
+        audience.append(events.FLOOR)
     if order.courier_id is not None:
         audience.append(events.courier_audience(order.courier_id))
     events.publish(
@@ -124,6 +132,7 @@ def publish_order_event(*, order: Order, event: OrderEvent) -> None:
         id=event.pk,
         data=_OrderPayloads(shop_id=order.shop_id, order_id=order.pk),
         audience=audience,
+        coalesce=("order", order.pk),  # one message per order change, however many log entries
     )
     previous = _previous_courier(event)
     if previous is not None:
@@ -155,7 +164,7 @@ def order_replay(*, shop: Shop, role: str, user: User, since: int) -> list[dict[
         after |= Q(created_at__gte=anchor[0] - REPLAY_GRACE)
     rows = rows.filter(after).exclude(id=since)
     if role == Role.FLORIST:
-        rows = rows.filter(order__status__in=FLORIST_VISIBLE)
+        rows = rows.filter(florist_visible_q("order__")).exclude(type__in=HIDDEN_EVENT_TYPES)
     elif role == Role.COURIER:
         rows = rows.filter(
             Q(order__courier=user) | Q(type=EventType.ASSIGNED, data__role="courier", data__before__id=user.pk)
@@ -173,6 +182,8 @@ def order_replay(*, shop: Shop, role: str, user: User, since: int) -> list[dict[
             if _previous_courier(row) != user.pk:
                 continue
             kind, payload = events.UNASSIGNED, unassigned_payload(order)
+        elif role == Role.FLORIST and florist_event_data(row.type, row.data) is None:
+            continue
         else:
             kind, payload = row.type, order_payload(order, audience)
         if payload is None:

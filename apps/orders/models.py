@@ -186,6 +186,9 @@ class Order(SearchableModel, ShopOwnedModel):
     cancel_reason = models.TextField(blank=True, default="")
     # When the order reached delivered or cancelled (tracking closes 30 days later).
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the order was confirmed; null while it is new (cleared when sent back to new).
+    # Florists see a cancelled order only if it was confirmed when cancelled (§11.1).
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     search_fields = ("number", "recipient_name", "customer_name")
     search_phone_fields = ("recipient_phone", "customer_phone")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from apps.orders.models import FINAL_STATUSES, Order, OrderEvent, OrderItem, OrderPhoto, Payment
-from apps.orders.status import FLORIST_VISIBLE
+from apps.orders.visibility import florist_visible_q
 from apps.shops.models import Shop
 from flowercrm.roles import Role
 from flowercrm.search import build_search_text
@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 
 
 def order_visible(*, shop: Shop, role: str, user: User) -> QuerySet[Order]:
-    """The orders a member may see at all: florists from confirmation on, couriers only the
+    """The orders a member may see at all: florists from confirmation on (cancelled ones only if
+    confirmed when cancelled, ``apps.orders.visibility``), couriers only the
     orders assigned to them; the office everything of the shop."""
     orders = Order.objects.filter(shop=shop)
     if role == Role.FLORIST:
-        return orders.filter(status__in=FLORIST_VISIBLE)
+        return orders.filter(florist_visible_q())
     if role == Role.COURIER:
         return orders.filter(courier=user)
     return orders

@@ -3,13 +3,29 @@
 Each public service is atomic, locks the order row it changes, appends to the event log,
 and leaves stock consistent with the order (reservations at confirmation, consumption at
 assembly).
+
+Lock order. Every write that touches orders takes its row locks in one global order, so two
+writes never wait for each other in a cycle (PostgreSQL would kill one as a deadlock: a 500):
+
+1. the shop's order counter (``OrderCounter``; only intake takes it);
+2. customers, in ``id`` order (intake by phone or by id; ``apps.customers.services`` edits
+   and merges, which never take the counter);
+3. the order row (``FOR UPDATE OF`` the order only, never its customer or shop), then its
+   production task;
+4. stock items, all of a write's items at once, in ``id`` order (``_lock_stock``), before the
+   warehouse services change them.
+
+Intake takes the number *before* it looks up or locks the buyer: the foreign key to the
+customer needs that row (``FOR KEY SHARE``) when the order commits, so a request that held the
+counter while another held the customer and waited for the counter would deadlock. Nothing
+that holds an order or stock lock ever waits for a counter or a customer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -37,11 +53,13 @@ from apps.orders.models import (
 )
 from apps.orders.notifications import schedule_notifications
 from apps.orders.status import BEFORE_ASSEMBLY, role_may, transition_for
+from apps.orders.warnings import OrderWarning, delivery_warnings, stock_warnings
 from apps.production.services import task_follow_order, task_sync_florist
 from apps.shops.models import DeliveryZone, Shop
 from apps.warehouse.models import StockItem
 from apps.warehouse.services import stock_consume, stock_release, stock_reserve
 from flowercrm.errors import AddressRequired, Conflict, Forbidden, Invalid, InvalidTransition
+from flowercrm.locking import lock_row, lock_rows
 from flowercrm.money import quantize_money
 from flowercrm.roles import Role
 from flowercrm.serializers import MONEY_MAX
@@ -177,11 +195,18 @@ def _validate_address(order: Order) -> None:
 
 
 def _buyer(*, shop: Shop, data: Mapping[str, Any]) -> Customer:
+    """The buyer, locked (lock order step 2). Called with the counter already held."""
     from apps.customers.services import customer_upsert_by_phone
 
     if data.get("customer_obj") is not None:
-        customer: Customer = data["customer_obj"]
-        return customer
+        known: Customer = data["customer_obj"]
+        # Merged away or deleted since the serializer found it: a 400 on the field, not a
+        # foreign-key failure at commit.
+        return lock_row(
+            Customer.objects.filter(shop=shop),
+            known.pk,
+            vanished=Invalid({"customer_id": ["Клиент не найден: его удалили или объединили с другим."]}),
+        )
     buyer = data["customer"]
     return customer_upsert_by_phone(
         shop=shop,
@@ -211,8 +236,9 @@ def order_create(*, shop: Shop, actor: User, data: Mapping[str, Any]) -> Order:
     order.delivery_fee = fee if fee is not None else _default_fee(shop, order.delivery_method, order.delivery_zone)
     order.discount = data.get("discount") or ZERO
     _recompute_totals(order, items)
-    order.customer = _buyer(shop=shop, data=data)
+    # Counter first, then the customer (the module's lock order).
     order.number = _next_number(shop)
+    order.customer = _buyer(shop=shop, data=data)
     order.save()
     for item in items:
         item.order = order
@@ -228,7 +254,7 @@ def order_create(*, shop: Shop, actor: User, data: Mapping[str, Any]) -> Order:
 
 def _lock(order: Order) -> Order:
     # Only the order's row: the customer's services lock the customer, then its orders.
-    return Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order.pk)
+    return lock_row(Order.objects.select_for_update(of=("self",)).select_related("customer"), order.pk)
 
 
 @transaction.atomic
@@ -276,6 +302,7 @@ def order_update(*, order: Order, actor: User, data: Mapping[str, Any]) -> Order
         OrderItem.objects.bulk_create(items)
         before["items"], after["items"] = old_items, [[i.name, i.quantity] for i in items]
         if order.status == S.CONFIRMED:
+            _lock_stock(order.shop, [*order.reservations.values_list("stock_item_id", flat=True), *recipe_lines(order)])
             _release_reservations(order)
             _reserve(order)
     _recompute_totals(order, items)
@@ -314,6 +341,10 @@ def order_update(*, order: Order, actor: User, data: Mapping[str, Any]) -> Order
 class TransitionResult:
     order: Order
     shortages: list[dict[str, Any]] = field(default_factory=list)
+    # Allowed but probably a mistake (``apps.orders.warnings``); answered as ``warnings``.
+    warnings: list[OrderWarning] = field(default_factory=list)
+    # What assembly took from on-hand stock: ``{stock_item_id: quantity}``.
+    consumed: dict[int, int] = field(default_factory=dict)
 
 
 def recipe_lines(order: Order) -> dict[int, int]:
@@ -334,6 +365,54 @@ def _reserve(order: Order) -> None:
             [OrderReservation(order=order, stock_item_id=k, quantity=v) for k, v in sorted(lines.items())]
         )
         stock_reserve(shop=order.shop, lines=lines)
+
+
+def _lock_stock(shop: Shop, item_ids: Iterable[int]) -> None:
+    """Lock every stock row a write will touch, at once and in ``id`` order (lock order step
+    4). A write that releases one set of rows and then reserves or consumes another would
+    otherwise lock them in two passes, each sorted but not sorted together, and two such
+    writes could wait for each other."""
+    ids = set(item_ids)
+    if ids:
+        lock_rows(StockItem.objects.filter(shop=shop), ids)
+
+
+def _check_stock_lines(shop: Shop, lines: Mapping[int, int] | None, field: str) -> None:
+    """Every stock item of ``lines`` belongs to ``shop`` (the serializer checked it too)."""
+    if not lines:
+        return
+    found = set(StockItem.objects.filter(shop=shop, id__in=list(lines)).values_list("id", flat=True))
+    unknown = sorted(set(lines) - found)
+    if unknown:
+        raise Invalid({field: [f"Складские позиции не найдены: {', '.join(map(str, unknown))}."]})
+
+
+def assembly_lines(
+    order: Order,
+    *,
+    reserved: Mapping[int, int],
+    consumption: Mapping[int, int] | None = None,
+    extra_consumption: Mapping[int, int] | None = None,
+) -> dict[int, int]:
+    """``{stock_item_id: quantity}`` an assembly takes from on-hand stock (ARCHITECTURE §11.1):
+
+    - ``consumption`` is the florist's full actual use: it replaces the reserved lines;
+    - ``extra_consumption`` is added to the reserved lines;
+    - neither: the reserved lines (the recipe as it was at confirmation, or the recipe now
+      if nothing was reserved).
+
+    On a re-assembly (assembled → in_production → assembled) the recipe was taken already,
+    so only what is sent is taken: ``consumption`` or ``extra_consumption``, never the recipe
+    again."""
+    if consumption:
+        return dict(consumption)
+    lines: dict[int, int] = defaultdict(int)
+    if not order.recipe_consumed:
+        for item_id, quantity in (reserved or recipe_lines(order)).items():
+            lines[item_id] += quantity
+    for item_id, quantity in (extra_consumption or {}).items():
+        lines[item_id] += quantity
+    return dict(lines)
 
 
 def _release_reservations(order: Order) -> None:
@@ -360,10 +439,16 @@ def order_transition(
     role: str,
     reason: str = "",
     consumption: Mapping[int, int] | None = None,
+    extra_consumption: Mapping[int, int] | None = None,
 ) -> TransitionResult:
     """Move an order along the status machine (``apps.orders.status.TRANSITIONS``) and do
     what follows from it: reserve, release or consume stock, close the order. A move not in
-    the table is ``InvalidTransition`` (409); one the role may not make is ``Forbidden``."""
+    the table is ``InvalidTransition`` (409); one the role may not make is ``Forbidden``.
+
+    Assembly takes ``assembly_lines``: ``consumption`` (the full actual use, replacing the
+    reserved lines) or ``extra_consumption`` (added to them) — both at once is ``Invalid``;
+    an empty list counts as not sent. Stock items of another shop are ``Invalid``. The
+    result carries ``shortages`` and ``warnings`` of a confirmation (``apps.orders.warnings``)."""
     order = _lock(order)
     frm = order.status
     transition = transition_for(order, to)
@@ -374,28 +459,40 @@ def order_transition(
     reason = reason.strip()
     if transition.reason_required and not reason:
         raise Invalid({"reason": ["Укажите причину."]})
-    if consumption and to != S.ASSEMBLED:
-        raise Invalid({"consumption": ["Расход указывается только при сборке."]})
+    if consumption and extra_consumption:
+        raise Invalid(
+            {"extra_consumption": ["Укажите consumption (весь расход) или extra_consumption (сверх резерва), не оба."]}
+        )
+    for name, lines in (("consumption", consumption), ("extra_consumption", extra_consumption)):
+        if lines and to != S.ASSEMBLED:
+            raise Invalid({name: ["Расход указывается только при сборке."]})
+        _check_stock_lines(order.shop, lines, name)
 
     result = TransitionResult(order=order)
     if to == S.CONFIRMED and frm == S.NEW:
+        order.confirmed_at = timezone.now()  # florists see it from now on (apps.orders.visibility)
         _reserve(order)
         result.shortages = _shortages(order)
+        result.warnings = [*delivery_warnings(order), *stock_warnings(result.shortages)]
     elif to == S.IN_PRODUCTION and frm == S.CONFIRMED:
         if role == Role.FLORIST and order.florist_id is None:
             order.florist = actor
     elif to == S.ASSEMBLED and frm == S.IN_PRODUCTION:
-        lines = dict(consumption) if consumption else ({} if order.recipe_consumed else recipe_lines_reserved(order))
+        reserved = dict(order.reservations.values_list("stock_item_id", "quantity"))
+        lines = assembly_lines(order, reserved=reserved, consumption=consumption, extra_consumption=extra_consumption)
+        _lock_stock(order.shop, [*lines, *reserved])
         if lines:
             stock_consume(shop=order.shop, lines=lines, actor=actor, note=f"Заказ №{order.number}", order=order)
         _release_reservations(order)
         order.recipe_consumed = True
+        result.consumed = lines
     elif to == S.OUT_FOR_DELIVERY:
         if not order.delivery_address.strip():
             raise AddressRequired("Уточните адрес доставки перед отправкой.")
         if order.courier_id is None:
             raise Conflict("Назначьте курьера перед отправкой.")
     elif to == S.NEW and frm == S.CONFIRMED:
+        order.confirmed_at = None
         _release_reservations(order)
     elif to == S.CANCELLED:
         if frm in BEFORE_ASSEMBLY:
@@ -412,15 +509,10 @@ def order_transition(
         data["reason"] = reason
     if consumption:
         data["consumption"] = [[k, v] for k, v in sorted(consumption.items())]
+    elif extra_consumption:
+        data["extra_consumption"] = [[k, v] for k, v in sorted(extra_consumption.items())]
     order_log_event(order=order, type=EventType.STATUS_CHANGED, actor=actor, data=data)
     return result
-
-
-def recipe_lines_reserved(order: Order) -> dict[int, int]:
-    """What assembly takes by default: the lines reserved at confirmation (the recipe as it
-    was then), or the recipe now if nothing was reserved."""
-    reserved = dict(order.reservations.values_list("stock_item_id", "quantity"))
-    return reserved or recipe_lines(order)
 
 
 # --- Payments, comments, issues ---------------------------------------------------------

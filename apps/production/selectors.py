@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from functools import reduce
+from operator import or_
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from apps.orders.models import OrderItem
 from apps.production.models import ProductionTask, TaskStatus
@@ -20,6 +22,21 @@ def task_list(*, shop: Shop) -> QuerySet[ProductionTask]:
         .select_related("order", "florist", "result_photo__image", "result_photo__created_by")
         .prefetch_related(Prefetch("order__items", queryset=OrderItem.objects.order_by("id")))
     )
+
+
+def task_search(*, shop: Shop, tasks: QuerySet[ProductionTask], terms: list[str]) -> QuerySet[ProductionTask]:
+    """``tasks`` whose order any of ``terms`` (``flowercrm.search.search_terms``) matches: its
+    number, recipient or buyer (the order's ``search_text``, as the orders search) or the
+    name of one of its items. Item names are matched through the product's folded
+    ``search_text`` (Cyrillic on every backend) and the line's own name (which keeps the name
+    a renamed product had when it was sold; case-insensitive beyond ASCII on PostgreSQL)."""
+    if not terms:
+        return tasks
+    items = OrderItem.objects.filter(order__shop=shop).filter(
+        reduce(or_, (Q(product__search_text__contains=t) | Q(name__icontains=t) for t in terms))
+    )
+    by_order = reduce(or_, (Q(order__search_text__contains=t) for t in terms))
+    return tasks.filter(by_order | Q(order_id__in=items.values("order_id")))
 
 
 def florist_stats(*, shop: Shop, date_from: dt.date | None, date_to: dt.date | None) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from apps.orders.models import EventType, Order, OrderStatus, PhotoKind
 from apps.production.events import publish_task_update
 from apps.production.models import ProductionTask, TaskPriority, TaskStatus
 from flowercrm.errors import Conflict, Forbidden
+from flowercrm.locking import lock_row
 from flowercrm.roles import ELIGIBLE_FLORIST_ROLES, Role
 
 if TYPE_CHECKING:
@@ -97,8 +98,8 @@ def task_sync_florist(*, order: Order) -> None:
 
 def _lock(task: ProductionTask) -> tuple[Order, ProductionTask]:
     # Only the order's row: a lock on the shop would hold up every insert of the shop's rows.
-    order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=task.order_id)
-    return order, ProductionTask.objects.select_for_update().get(pk=task.pk)
+    order = lock_row(Order.objects.select_for_update(of=("self",)).select_related("shop"), task.order_id)
+    return order, lock_row(ProductionTask.objects.all(), task.pk)
 
 
 def _assign(*, order: Order, task: ProductionTask, florist: User | None, actor: User) -> None:
@@ -184,11 +185,14 @@ def task_complete(
     actor: User,
     role: str,
     consumption: dict[int, int] | None = None,
+    extra_consumption: dict[int, int] | None = None,
     notes: str | None = None,
     photo_id: int | None = None,
 ) -> ProductionTask:
-    """The bouquet is made: the order goes ``assembled`` (stock consumed) and its photo, if
-    sent, becomes the order's bouquet photo (shown on tracking)."""
+    """The bouquet is made: the order goes ``assembled`` (stock consumed: ``consumption``
+    replaces the reserved lines, ``extra_consumption`` adds to them — see
+    ``apps.orders.services.assembly_lines``) and its photo, if sent, becomes the order's
+    bouquet photo (shown on tracking)."""
     from apps.orders.photos import order_photo_add
     from apps.orders.services import order_transition
 
@@ -196,7 +200,14 @@ def task_complete(
     _check_mine(task, actor=actor, role=role)
     if task.status != TaskStatus.IN_PROGRESS:
         raise Conflict("Сначала начните задание.")
-    order_transition(order=order, to=S.ASSEMBLED, actor=actor, role=role, consumption=consumption)
+    order_transition(
+        order=order,
+        to=S.ASSEMBLED,
+        actor=actor,
+        role=role,
+        consumption=consumption,
+        extra_consumption=extra_consumption,
+    )
     task.refresh_from_db()
     if photo_id is not None:
         task.result_photo = order_photo_add(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import User
@@ -22,13 +22,21 @@ from apps.orders.models import (
     PhotoKind,
 )
 from apps.orders.status import PROGRESS_STEPS, allowed_transitions
+from apps.orders.tracking import street_only
+from apps.orders.visibility import florist_event_data
 from apps.shops.models import DeliveryZone, Membership
 from apps.warehouse.models import StockItem
 from flowercrm.images_api import ShopImageField, UploadedImageSerializer
 from flowercrm.roles import ELIGIBLE_COURIER_ROLES, ELIGIBLE_FLORIST_ROLES, Role
 from flowercrm.serializers import MONEY_MAX, MoneyField, PhoneField, QuantityField, SentWholeMixin, ShopRelatedField
+from flowercrm.visibility import RoleShape, role_response
 
 # --- Output -----------------------------------------------------------------------------
+#
+# One shape per role (ARCHITECTURE §11.1): the office sees everything; florists see no order
+# money (``apps.orders.visibility``); couriers see the delivery and only ``amount_due``. The
+# florist and courier shapes are ``RoleShape``s: their schema components forbid other
+# properties, so each body matches exactly one branch of a ``oneOf``.
 
 
 class PersonSerializer(serializers.Serializer[Any]):
@@ -40,6 +48,38 @@ class BuyerCompactSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     phone = serializers.CharField()
+
+
+class BuyerContactSerializer(serializers.Serializer[Any]):
+    """The buyer as a courier sees them: name and phone, only of orders that are not anonymous."""
+
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class ItemLineSerializer(serializers.Serializer[Any]):
+    """A line without money: what and how many."""
+
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
+def item_lines(order: Order) -> list[dict[str, Any]]:
+    return [{"name": item.name, "quantity": item.quantity} for item in order.items.all()]
+
+
+class OrderWarningSerializer(serializers.Serializer[Any]):
+    """Allowed but probably a mistake (``past_delivery_date``, ``window_in_past``, ``stock_short``…)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ShortageSerializer(serializers.Serializer[Any]):
+    stock_item_id = serializers.IntegerField()
+    name = serializers.CharField()
+    needed = serializers.IntegerField()
+    on_hand = serializers.IntegerField()
 
 
 class OrderItemSerializer(serializers.ModelSerializer[OrderItem]):
@@ -57,6 +97,15 @@ class OrderItemOfficeSerializer(OrderItemSerializer):
 
     class Meta(OrderItemSerializer.Meta):
         fields = [*OrderItemSerializer.Meta.fields, "unit_cost"]
+        read_only_fields = fields
+
+
+class OrderItemFloristSerializer(RoleShape, serializers.ModelSerializer[OrderItem]):
+    """A line as florists see it: no prices."""
+
+    class Meta:
+        model = OrderItem
+        fields = ["id", "product_id", "name", "quantity"]
         read_only_fields = fields
 
 
@@ -96,8 +145,8 @@ class _OrderBase(serializers.ModelSerializer[Order]):
     courier = PersonSerializer(allow_null=True, read_only=True)
     delivery_time_from = serializers.TimeField(format="%H:%M", allow_null=True)
     delivery_time_to = serializers.TimeField(format="%H:%M", allow_null=True)
-    total = MoneyField()
-    amount_due = MoneyField()
+    # Blank when there is no problem (a read-only model choice would be documented without "").
+    issue_type = serializers.ChoiceField(choices=IssueType.choices, allow_blank=True, read_only=True)
 
     def get_allowed_transitions(self, order: Order) -> list[str]:
         request = self.context.get("request")
@@ -138,17 +187,21 @@ SUMMARY_FIELDS = [
     "created_at",
     "updated_at",
 ]
+# The order's money: none of it reaches florists; couriers get only ``amount_due``.
+ORDER_MONEY_FIELDS = ("subtotal", "delivery_fee", "discount", "total", "paid_amount", "amount_due", "payment_status")
 
 
 class OrderSummarySerializer(_OrderBase):
-    """A list row for the office and florists (the same row /ws sends them)."""
+    """A list row for the office (the same row /ws sends them)."""
 
     customer = BuyerCompactSerializer()
     items = OrderItemSerializer(many=True)
     subtotal = MoneyField()
     delivery_fee = MoneyField()
     discount = MoneyField()
+    total = MoneyField()
     paid_amount = MoneyField()
+    amount_due = MoneyField()
 
     class Meta:
         model = Order
@@ -176,6 +229,8 @@ DETAIL_EXTRA = [
 
 
 class OrderDetailSerializer(OrderSummarySerializer):
+    """An order as the office reads it: everything, with costs, payments and the history."""
+
     items = OrderItemOfficeSerializer(many=True)
     photos = OrderPhotoSerializer(many=True)
     payments = PaymentSerializer(many=True)
@@ -187,16 +242,41 @@ class OrderDetailSerializer(OrderSummarySerializer):
         read_only_fields = fields
 
 
-class OrderFloristDetailSerializer(OrderSummarySerializer):
-    """Florists see the work and the history, not costs, payments or the tracking link."""
+FLORIST_SUMMARY_FIELDS = [f for f in SUMMARY_FIELDS if f not in ORDER_MONEY_FIELDS]
 
-    events = OrderEventSerializer(many=True)
+
+class OrderSummaryFloristSerializer(RoleShape, _OrderBase):
+    """A list row for florists (the same row /ws sends them): the work, no money."""
+
+    customer = BuyerCompactSerializer()
+    items = OrderItemFloristSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = FLORIST_SUMMARY_FIELDS
+        read_only_fields = fields
+
+
+class OrderDetailFloristSerializer(OrderSummaryFloristSerializer):
+    """Florists see the work and the history, not money, payments or the tracking link."""
+
+    events = serializers.SerializerMethodField()
     photos = OrderPhotoSerializer(many=True)
 
     class Meta:
         model = Order
-        fields = [*SUMMARY_FIELDS, *[f for f in DETAIL_EXTRA if f not in ("payments", "tracking_token")]]
+        fields = [*FLORIST_SUMMARY_FIELDS, *(f for f in DETAIL_EXTRA if f not in ("payments", "tracking_token"))]
         read_only_fields = fields
+
+    @extend_schema_field(OrderEventSerializer(many=True))
+    def get_events(self, order: Order) -> list[dict[str, Any]]:
+        """The event log without payments, and without the money of the other events."""
+        shown = []
+        for event in order.events.all():
+            data = florist_event_data(event.type, event.data)
+            if data is not None:
+                shown.append({**OrderEventSerializer(event).data, "data": data})
+        return shown
 
 
 COURIER_FIELDS = [
@@ -221,7 +301,6 @@ COURIER_FIELDS = [
     "delivery_time_to",
     "card_text",
     "items",
-    "total",
     "amount_due",
     "courier",
     "issue_type",
@@ -229,33 +308,107 @@ COURIER_FIELDS = [
 ]
 
 
-class OrderCourierSerializer(_OrderBase):
+class OrderSummaryCourierSerializer(RoleShape, _OrderBase):
     """What a courier needs for a delivery: the recipient, the address, the window, the card
     and what to collect; the buyer only if not anonymous, and only name and phone."""
 
     buyer = serializers.SerializerMethodField()
     items = serializers.SerializerMethodField()
+    amount_due = MoneyField()
 
     class Meta:
         model = Order
         fields = COURIER_FIELDS
         read_only_fields = fields
 
+    @extend_schema_field(BuyerContactSerializer(allow_null=True))
     def get_buyer(self, order: Order) -> dict[str, str] | None:
         if order.is_anonymous:
             return None
         return {"name": order.customer.name, "phone": order.customer.phone}
 
+    @extend_schema_field(ItemLineSerializer(many=True))
     def get_items(self, order: Order) -> list[dict[str, Any]]:
-        return [{"name": item.name, "quantity": item.quantity} for item in order.items.all()]
+        return item_lines(order)
+
+
+class OrderDetailCourierSerializer(OrderSummaryCourierSerializer):
+    """A courier's order (the same fields as their list row)."""
+
+    class Meta(OrderSummaryCourierSerializer.Meta):
+        pass
+
+
+SUMMARY_BY_ROLE: dict[str, type[serializers.Serializer[Any]]] = {
+    Role.ADMIN: OrderSummarySerializer,
+    Role.MANAGER: OrderSummarySerializer,
+    Role.FLORIST: OrderSummaryFloristSerializer,
+    Role.COURIER: OrderSummaryCourierSerializer,
+}
+DETAIL_BY_ROLE: dict[str, type[serializers.Serializer[Any]]] = {
+    Role.ADMIN: OrderDetailSerializer,
+    Role.MANAGER: OrderDetailSerializer,
+    Role.FLORIST: OrderDetailFloristSerializer,
+    Role.COURIER: OrderDetailCourierSerializer,
+}
 
 
 def output_serializer(role: str, *, detail: bool) -> type[serializers.Serializer[Any]]:
-    if role == Role.COURIER:
-        return OrderCourierSerializer
-    if role == Role.FLORIST:
-        return OrderFloristDetailSerializer if detail else OrderSummarySerializer
-    return OrderDetailSerializer if detail else OrderSummarySerializer
+    return (DETAIL_BY_ROLE if detail else SUMMARY_BY_ROLE)[role]
+
+
+def _answer_shape(detail: type[Any], *, name: str, shortages: bool) -> type[Any]:
+    """``detail`` plus ``warnings`` (and, for transitions, ``shortages``): the body of an
+    action that answers with the order (for the schema; the view adds the keys)."""
+    fields = detail.Meta.fields
+    extra = ["warnings", *(["shortages"] if shortages else [])]
+    attrs: dict[str, Any] = {
+        "__module__": __name__,
+        "__doc__": f"{detail.__doc__ or 'An order'}\n\nThe answer of an action: with `warnings` (empty when none)"
+        + (" and, when confirming, `shortages`." if shortages else "."),
+        "warnings": OrderWarningSerializer(many=True, read_only=True),
+        "Meta": type("Meta", (detail.Meta,), {"fields": [*fields, *extra], "read_only_fields": fields}),
+    }
+    if shortages:
+        attrs["shortages"] = ShortageSerializer(
+            many=True,
+            required=False,
+            help_text="Only when confirming: stock items whose reservations exceed what is on hand.",
+        )
+    return type(name, (detail,), attrs)
+
+
+# Create and PATCH are office moves; every role moves orders (transition), each its own shape.
+OrderDetailAnswerSerializer = _answer_shape(OrderDetailSerializer, name="OrderDetailAnswerSerializer", shortages=False)
+TRANSITION_ANSWERS = [
+    _answer_shape(OrderDetailSerializer, name="OrderTransitionSerializer", shortages=True),
+    _answer_shape(OrderDetailFloristSerializer, name="OrderTransitionFloristSerializer", shortages=True),
+    _answer_shape(OrderDetailCourierSerializer, name="OrderTransitionCourierSerializer", shortages=True),
+]
+
+
+def order_list_response() -> PolymorphicProxySerializer:
+    """The list rows of every role, for ``extend_schema``."""
+    return role_response(
+        OrderSummarySerializer,
+        [OrderSummaryFloristSerializer, OrderSummaryCourierSerializer],
+        component_name="OrderSummaryByRole",
+        many=True,
+    )
+
+
+def order_detail_response() -> PolymorphicProxySerializer:
+    """An order as each role reads it (GET, and the actions that answer with the order)."""
+    return role_response(
+        OrderDetailSerializer,
+        [OrderDetailFloristSerializer, OrderDetailCourierSerializer],
+        component_name="OrderDetailByRole",
+    )
+
+
+def order_transition_response() -> PolymorphicProxySerializer:
+    full, *shapes = TRANSITION_ANSWERS
+    return role_response(full, shapes, component_name="OrderTransitionByRole")
 
 
 # --- Input ------------------------------------------------------------------------------
@@ -380,14 +533,35 @@ class PhotoInputSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=PhotoKind.choices)
 
 
-class TransitionSerializer(serializers.Serializer[Any]):
-    status = serializers.ChoiceField(choices=OrderStatus.choices)
-    # A courier's proof of delivery, attached with the move to ``delivered``.
-    photo_id = ShopImageField(required=False)
-    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-    consumption = ConsumptionLineSerializer(many=True, required=False, max_length=100)  # type: ignore[call-arg]
+CONSUMPTION_HELP = (
+    "Only when assembling (status `assembled`). The florist's full actual use of stock: it "
+    "replaces the recipe lines reserved at confirmation — a stock item not listed is not taken. "
+    "Items must belong to the shop (else 400); repeated items are summed; an empty list counts "
+    "as not sent. Not together with `extra_consumption` (400)."
+)
+EXTRA_CONSUMPTION_HELP = (
+    "Only when assembling (status `assembled`). Stock used beyond the recipe (e.g. 2 extra "
+    "eucalyptus stems): added to the recipe lines reserved at confirmation. Items must belong to "
+    "the shop (else 400); repeated items are summed; an empty list counts as not sent. Not "
+    "together with `consumption` (400). On a re-assembly (assembled → in_production → "
+    "assembled) the recipe was already taken, so only the lines sent — `consumption` or "
+    "`extra_consumption` — are taken, never the recipe again."
+)
 
-    def validate_consumption(self, lines: list[dict[str, Any]]) -> dict[int, int]:
+
+class ConsumptionInputSerializer(serializers.Serializer[Any]):
+    """``consumption`` / ``extra_consumption`` of an assembly (ARCHITECTURE §11.1), validated
+    to ``{stock_item_id: quantity}``; sending both is a 400."""
+
+    consumption = ConsumptionLineSerializer(  # type: ignore[call-arg]
+        many=True, required=False, max_length=100, help_text=CONSUMPTION_HELP
+    )
+    extra_consumption = ConsumptionLineSerializer(  # type: ignore[call-arg]
+        many=True, required=False, max_length=100, help_text=EXTRA_CONSUMPTION_HELP
+    )
+
+    @staticmethod
+    def _sum_lines(lines: list[dict[str, Any]]) -> dict[int, int]:
         total: dict[int, int] = {}
         for line in lines:
             item_id = line["stock_item"].id
@@ -395,6 +569,31 @@ class TransitionSerializer(serializers.Serializer[Any]):
             if total[item_id] > 100_000:
                 raise serializers.ValidationError("Слишком большое количество.")
         return total
+
+    def validate_consumption(self, lines: list[dict[str, Any]]) -> dict[int, int]:
+        return self._sum_lines(lines)
+
+    def validate_extra_consumption(self, lines: list[dict[str, Any]]) -> dict[int, int]:
+        return self._sum_lines(lines)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if attrs.get("consumption") and attrs.get("extra_consumption"):
+            raise serializers.ValidationError(
+                {
+                    "extra_consumption": [
+                        "Укажите consumption (весь расход) или extra_consumption (сверх резерва), не оба."
+                    ]
+                }
+            )
+        return attrs
+
+
+class TransitionSerializer(ConsumptionInputSerializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    # A courier's proof of delivery, attached with the move to ``delivered``.
+    photo_id = ShopImageField(required=False)
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
 class PaymentInputSerializer(serializers.Serializer[Any]):
@@ -410,6 +609,15 @@ class CommentInputSerializer(serializers.Serializer[Any]):
 class IssueInputSerializer(serializers.Serializer[Any]):
     type = serializers.ChoiceField(choices=IssueType.choices)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class TrackingPhotoSerializer(serializers.Serializer[Any]):
+    url = serializers.CharField()
+    thumbnail_url = serializers.CharField()
+
+
+class TrackingShopSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
 
 
 class TrackingSerializer(serializers.Serializer[Any]):
@@ -430,6 +638,7 @@ class TrackingSerializer(serializers.Serializer[Any]):
     shop = serializers.SerializerMethodField()
     photo = serializers.SerializerMethodField()
 
+    @extend_schema_field(TrackingPhotoSerializer(allow_null=True))
     def get_photo(self, order: Order) -> dict[str, str] | None:
         """The latest bouquet photo (proofs of delivery are never public)."""
         bouquets = [p for p in order.photos.all() if p.kind == PhotoKind.BOUQUET]
@@ -449,8 +658,9 @@ class TrackingSerializer(serializers.Serializer[Any]):
     def get_progress_total(self, order: Order) -> int:
         return max(PROGRESS_STEPS.values())
 
+    @extend_schema_field(ItemLineSerializer(many=True))
     def get_items(self, order: Order) -> list[dict[str, Any]]:
-        return [{"name": item.name, "quantity": item.quantity} for item in order.items.all()]
+        return item_lines(order)
 
     def get_recipient_name(self, order: Order) -> str:
         name = order.recipient_name.strip()
@@ -464,14 +674,6 @@ class TrackingSerializer(serializers.Serializer[Any]):
     def get_address(self, order: Order) -> str:
         return street_only(order.delivery_address) if order.delivery_method == DeliveryMethod.DELIVERY else ""
 
+    @extend_schema_field(TrackingShopSerializer())
     def get_shop(self, order: Order) -> dict[str, str]:
         return {"name": order.shop.name}
-
-
-def street_only(address: str) -> str:
-    """«ул. Абая 10, кв 5» → «ул. Абая»: the street without house, flat or entrance."""
-    first = address.split(",")[0].strip()
-    words = first.split()
-    while words and any(ch.isdigit() for ch in words[-1]):
-        words.pop()
-    return " ".join(words)

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.db.models import F, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -20,6 +20,7 @@ from apps.orders.api.serializers import (
     CommentInputSerializer,
     IssueInputSerializer,
     OrderCreateSerializer,
+    OrderDetailAnswerSerializer,
     OrderDetailSerializer,
     OrderEventSerializer,
     OrderSummarySerializer,
@@ -28,19 +29,30 @@ from apps.orders.api.serializers import (
     PhotoInputSerializer,
     TrackingSerializer,
     TransitionSerializer,
+    order_detail_response,
+    order_list_response,
+    order_transition_response,
     output_serializer,
 )
 from apps.orders.filters import OrderFilter
 from apps.orders.idempotency import idempotent
 from apps.orders.models import Order, OrderPhoto, OrderStatus, PhotoKind
 from apps.orders.photos import order_photo_add, order_photo_delete
+from apps.orders.visibility import money_query_errors
+from apps.orders.warnings import order_warnings
 from flowercrm import roles
 from flowercrm.auth import PublicEndpoint
 from flowercrm.errors import Forbidden, Invalid
 from flowercrm.filters import search_query_terms
 from flowercrm.viewsets import ShopViewSet
 
+DELIVERY_ORDERING = ("delivery_date", F("delivery_time_from").asc(nulls_last=True), "number")
 
+
+# Each role reads its own shape (ARCHITECTURE §11.1): the schema says which with a oneOf.
+@extend_schema_view(
+    list=extend_schema(responses=order_list_response()), retrieve=extend_schema(responses=order_detail_response())
+)
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
     """``/api/orders/``: the office takes and edits orders; florists and couriers see and
     move the orders of their work (ARCHITECTURE §3, §4)."""
@@ -49,7 +61,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
     model = Order
     filterset_class = OrderFilter
     ordering_fields = {
-        "delivery": "delivery_date",
+        # §11.1: the date, then the window's start (orders without a window last), then the number.
+        "delivery": DELIVERY_ORDERING,
         "delivery_date": "delivery_date",
         "delivery_time_from": "delivery_time_from",
         "created_at": "created_at",
@@ -92,6 +105,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
         return output_serializer(self.role, detail=self.action != "list")
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.action == "list" and not roles.can(self.role, "payments"):
+            if errors := money_query_errors(self.request.query_params):  # florists, couriers: no money
+                raise Invalid(errors)
         queryset = super().filter_queryset(queryset)
         if self.action == "list" and self.is_courier:
             # Neither search nor ``?customer=`` may tell a courier who the anonymous buyer is.
@@ -111,26 +127,26 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
         body = output_serializer(self.role, detail=True)(fresh, context=self.get_serializer_context()).data
         return Response({**body, **extra} if extra else body, status=status_code)
 
-    @extend_schema(request=OrderCreateSerializer, responses={201: OrderDetailSerializer})
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderDetailAnswerSerializer})
     def create(self, request: Request) -> Response:
         data = OrderCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
 
         def handler() -> Response:
             order = services.order_create(shop=self.shop, actor=self.user, data=data.validated_data)
-            return self._detail(order, status_code=status.HTTP_201_CREATED)
+            return self._detail(order, status_code=status.HTTP_201_CREATED, extra={"warnings": order_warnings(order)})
 
         return idempotent(request=request, shop=self.shop, scope="orders.create", handler=handler)
 
-    @extend_schema(request=OrderUpdateSerializer, responses={200: OrderDetailSerializer})
+    @extend_schema(request=OrderUpdateSerializer, responses={200: OrderDetailAnswerSerializer})
     def partial_update(self, request: Request, pk: str) -> Response:
         order = self.get_object()
         data = OrderUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        services.order_update(order=order, actor=self.user, data=data.validated_data)
-        return self._detail(order)
+        order = services.order_update(order=order, actor=self.user, data=data.validated_data)
+        return self._detail(order, extra={"warnings": order_warnings(order)})
 
-    @extend_schema(request=TransitionSerializer, responses={200: OrderDetailSerializer})
+    @extend_schema(request=TransitionSerializer, responses={200: order_transition_response()})
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str) -> Response:
         order = self.get_object()
@@ -147,12 +163,15 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
                 role=self.role,
                 reason=data.validated_data["reason"],
                 consumption=data.validated_data.get("consumption"),
+                extra_consumption=data.validated_data.get("extra_consumption"),
             )
             if photo is not None:
                 order_photo_add(
                     order=order, actor=self.user, role=self.role, image_id=photo.id, kind=PhotoKind.DELIVERY_PROOF
                 )
-        extra = {"shortages": result.shortages} if data.validated_data["status"] == OrderStatus.CONFIRMED else {}
+        extra: dict[str, Any] = {"warnings": result.warnings}
+        if data.validated_data["status"] == OrderStatus.CONFIRMED:
+            extra["shortages"] = result.shortages
         return self._detail(result.order, extra=extra)
 
     @extend_schema(request=PaymentInputSerializer, responses={201: OrderDetailSerializer})
@@ -179,7 +198,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
         event = services.order_comment_add(order=order, actor=self.user, text=data.validated_data["text"])
         return Response(OrderEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=PhotoInputSerializer, responses={201: OrderDetailSerializer})
+    @extend_schema(request=PhotoInputSerializer, responses={201: order_detail_response()})
     @action(detail=True, methods=["post"])
     def photos(self, request: Request, pk: str) -> Response:
         order = self.get_object()
@@ -206,7 +225,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
         order_photo_delete(photo=photo, actor=self.user)
         return self._detail(order)
 
-    @extend_schema(request=IssueInputSerializer, responses={200: OrderDetailSerializer})
+    @extend_schema(request=IssueInputSerializer, responses={200: order_detail_response()})
     @action(detail=True, methods=["post", "delete"])
     def issue(self, request: Request, pk: str) -> Response:
         order = self.get_object()

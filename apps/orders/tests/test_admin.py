@@ -81,3 +81,18 @@ def test_managers_see_items_payments_and_the_event_log(manager_client, shop) -> 
     page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
     assert order.items.get().name in page
     assert "Создан" in page  # the event log row, by its label
+
+
+def test_edits_and_transitions_show_the_services_warnings(manager_client, shop) -> None:
+    manager, client = manager_client
+    stem = make_stock(shop, quantity=1)
+    order = make_order(shop, manager.user, make_product(shop, recipe={stem: 3}))
+    url = f"/admin/orders/order/{order.pk}/change/"
+    data = _post_data(client, url, transition_to="confirmed")
+    data["delivery_date"] = "2020-01-10"  # entered after the fact: allowed, but worth a word
+    response = client.post(url, data, follow=True)
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert ("warning", "Дата доставки 10.01.2020 уже прошла.") in shown
+    assert any(tag == "warning" and "Резерв больше остатка" in text for tag, text in shown), shown
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED

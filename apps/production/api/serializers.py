@@ -3,23 +3,27 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.orders.api.serializers import (
-    ConsumptionLineSerializer,
+    ConsumptionInputSerializer,
     EligibleMemberField,
+    ItemLineSerializer,
     OrderPhotoSerializer,
     PersonSerializer,
+    item_lines,
 )
 from apps.orders.models import Order
-from apps.production.models import ProductionTask
+from apps.production.models import ProductionTask, TaskPriority
 from apps.production.services import priority_at
 from flowercrm.images_api import ShopImageField
 from flowercrm.roles import ELIGIBLE_FLORIST_ROLES
 
 
 class TaskOrderSerializer(serializers.ModelSerializer[Order]):
-    """The order as a florist needs it: what to make, the card, and by when."""
+    """The order as a florist needs it: what to make, the card, and by when (no money, for
+    every role: the queue is one shape)."""
 
     items = serializers.SerializerMethodField()
     delivery_time_from = serializers.TimeField(format="%H:%M", allow_null=True)
@@ -41,8 +45,9 @@ class TaskOrderSerializer(serializers.ModelSerializer[Order]):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(ItemLineSerializer(many=True))
     def get_items(self, order: Order) -> list[dict[str, Any]]:
-        return [{"name": item.name, "quantity": item.quantity} for item in order.items.all()]
+        return item_lines(order)
 
 
 class TaskSerializer(serializers.ModelSerializer[ProductionTask]):
@@ -72,6 +77,7 @@ class TaskSerializer(serializers.ModelSerializer[ProductionTask]):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ChoiceField(choices=TaskPriority.choices))
     def get_priority(self, task: ProductionTask) -> str:
         return priority_at(task.window_start, self.context.get("now") or timezone.now())
 
@@ -81,15 +87,12 @@ class TaskUpdateSerializer(serializers.Serializer[Any]):
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class TaskCompleteSerializer(serializers.Serializer[Any]):
+class TaskCompleteSerializer(ConsumptionInputSerializer):
+    """``{"photo_id"?, "consumption"?, "extra_consumption"?, "notes"?}``: the order goes
+    ``assembled`` with this consumption (as ``POST /api/orders/{id}/transition/``)."""
+
     photo_id = ShopImageField(required=False)
-    consumption = ConsumptionLineSerializer(many=True, required=False, max_length=100)  # type: ignore[call-arg]
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-
-    def validate_consumption(self, lines: list[dict[str, Any]]) -> dict[int, int]:
-        from apps.orders.api.serializers import TransitionSerializer
-
-        return TransitionSerializer().validate_consumption(lines)
 
 
 class TaskCancelSerializer(serializers.Serializer[Any]):

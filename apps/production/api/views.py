@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
+from apps.orders.visibility import florist_visible_q
 from apps.production import selectors, services
 from apps.production.api.serializers import (
     StatsQuerySerializer,
@@ -41,11 +42,21 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet)
     model = ProductionTask
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
-    ordering_fields = {"deadline": "deadline", "created_at": "created_at", "status": "status"}
+    ordering_fields = {
+        "deadline": "deadline",
+        "created_at": "created_at",
+        "status": "status",
+        # §11.1: the delivery date, then the window's start (no window last), then the order's number.
+        "delivery": ("order__delivery_date", F("order__delivery_time_from").asc(nulls_last=True), "order__number"),
+    }
     action_permissions = {"take": "take", "start": "start", "complete": "complete"}
 
     def get_shop_queryset(self) -> QuerySet[ProductionTask]:
-        return selectors.task_list(shop=self.shop)
+        tasks = selectors.task_list(shop=self.shop)
+        if self.role == roles.Role.FLORIST:
+            # Only tasks of orders florists may see (not of an order sent back to new).
+            tasks = tasks.filter(florist_visible_q("order__"))
+        return tasks
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
@@ -100,6 +111,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet)
                 actor=self.user,
                 role=self.role,
                 consumption=data.validated_data.get("consumption"),
+                extra_consumption=data.validated_data.get("extra_consumption"),
                 notes=data.validated_data.get("notes"),
                 photo_id=photo.id if (photo := data.validated_data.get("photo_id")) else None,
             )

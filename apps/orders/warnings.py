@@ -1,0 +1,66 @@
+"""Warnings, not silence (ARCHITECTURE §11.1): what an order write allows but is probably a
+mistake. Each is ``{"code", "message"}``; the API answers them as ``"warnings"`` beside the
+order, the admin shows them as warning messages.
+
+- ``past_delivery_date``: the delivery date is before today in the shop's zone (orders entered
+  after the fact are allowed, so this is a warning, not a 400);
+- ``window_in_past``: the delivery is today and its window has already ended in the shop's zone;
+- ``stock_short``: on confirmation, an item's reservations exceed what is on hand (beside the
+  ``shortages`` list; confirming never fails for stock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+from django.utils import timezone
+
+from apps.orders.models import Order
+
+PAST_DELIVERY_DATE = "past_delivery_date"
+WINDOW_IN_PAST = "window_in_past"
+STOCK_SHORT = "stock_short"
+
+
+class OrderWarning(TypedDict):
+    code: str
+    message: str
+
+
+def delivery_warnings(order: Order, *, now: dt.datetime | None = None) -> list[OrderWarning]:
+    """``past_delivery_date`` or ``window_in_past`` for the order's delivery date and window
+    as they are now, judged by the clock of the order's shop."""
+    local = (now or timezone.now()).astimezone(order.shop.zoneinfo)
+    today = local.date()
+    if order.delivery_date < today:
+        return [
+            OrderWarning(
+                code=PAST_DELIVERY_DATE,
+                message=f"Дата доставки {order.delivery_date:%d.%m.%Y} уже прошла.",
+            )
+        ]
+    end = order.delivery_time_to
+    if order.delivery_date == today and end is not None and end < local.time().replace(tzinfo=None):
+        start = order.delivery_time_from or end
+        return [
+            OrderWarning(
+                code=WINDOW_IN_PAST,
+                message=f"Окно доставки сегодня {start:%H:%M}–{end:%H:%M} уже прошло.",
+            )
+        ]
+    return []
+
+
+def stock_warnings(shortages: Sequence[dict[str, Any]]) -> list[OrderWarning]:
+    """One ``stock_short`` naming every item whose reservations exceed what is on hand."""
+    if not shortages:
+        return []
+    lines = ", ".join(f"{s['name']} (в резерве {s['needed']}, на складе {s['on_hand']})" for s in shortages)
+    return [OrderWarning(code=STOCK_SHORT, message=f"Резерв больше остатка: {lines}. Нужна поставка до сборки.")]
+
+
+def order_warnings(order: Order, *, now: dt.datetime | None = None) -> list[OrderWarning]:
+    """What creating or editing ``order`` warns about (its delivery date and window)."""
+    return delivery_warnings(order, now=now)
