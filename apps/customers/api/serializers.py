@@ -10,6 +10,7 @@ from apps.customers.selectors import MAX_UPCOMING_DAYS, UpcomingDate
 from apps.orders.models import Order
 from flowercrm.search import MAX_SEARCH_LENGTH
 from flowercrm.serializers import MoneyField, PhoneField, SentWholeMixin, ShopRelatedField
+from flowercrm.visibility import RoleShape
 
 MAX_NOTES = 5000
 
@@ -21,6 +22,10 @@ class CustomerCompactSerializer(serializers.ModelSerializer[Customer]):
         model = Customer
         fields = ["id", "name", "phone"]
         read_only_fields = fields
+
+
+class CustomerFloristSerializer(RoleShape, CustomerCompactSerializer):
+    """A buyer as a florist reads it (of orders the florist may see): id, name and phone only."""
 
 
 class AddressSerializer(serializers.ModelSerializer[CustomerAddress]):

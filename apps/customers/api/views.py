@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from apps.customers import selectors, services
 from apps.customers.api.serializers import (
-    CustomerCompactSerializer,
+    CustomerFloristSerializer,
     CustomerInputSerializer,
     CustomerMergeSerializer,
     CustomerOrderSerializer,
@@ -24,6 +24,7 @@ from apps.customers.filters import CustomerFilter
 from apps.customers.models import Customer
 from flowercrm.roles import Role
 from flowercrm.viewsets import ShopViewSet
+from flowercrm.visibility import role_response
 
 # Named permissions of the "customers" area that only ``write`` (admin, manager) holds:
 # a florist reads buyers' names and phones and nothing else.
@@ -83,7 +84,21 @@ class CustomerViewSet(
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         if not self.is_florist:
             return CustomerSerializer
-        return CustomerCompactSerializer
+        return CustomerFloristSerializer
+
+    @extend_schema(
+        responses=role_response(
+            CustomerSerializer, [CustomerFloristSerializer], component_name="CustomerForRole", many=True
+        )
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        responses=role_response(CustomerSerializer, [CustomerFloristSerializer], component_name="CustomerForRole")
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
 
     def _detail(self, customer: Customer) -> Response:
         fresh = selectors.customer_list(shop=self.shop).get(pk=customer.pk)

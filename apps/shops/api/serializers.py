@@ -15,10 +15,11 @@ from apps.shops.models import (
 )
 from flowercrm.roles import Role
 from flowercrm.serializers import MoneyField, PhoneField
+from flowercrm.visibility import RoleShape
 
 
-class ShopPublicSerializer(serializers.ModelSerializer[Shop]):
-    """What every member of a shop may read."""
+class ShopPublicSerializer(RoleShape, serializers.ModelSerializer[Shop]):
+    """What every member of a shop may read (florists and couriers read only this)."""
 
     class Meta:
         model = Shop

@@ -23,13 +23,18 @@ from apps.shops.models import Membership
 from flowercrm import roles
 from flowercrm.auth import require_shop_auth
 from flowercrm.viewsets import ShopViewSet
+from flowercrm.visibility import role_response
 
 
 class CurrentShopView(APIView):
     """``/api/shops/current/``: every member reads id, name, currency and time zone; admins
     and managers read the settings; admins change them."""
 
-    @extend_schema(responses={200: ShopSettingsSerializer})
+    @extend_schema(
+        responses={
+            200: role_response(ShopSettingsSerializer, [ShopPublicSerializer], component_name="CurrentShop"),
+        }
+    )
     def get(self, request: Request) -> Response:
         auth = require_shop_auth(request)
         if roles.can(auth.role, "shop_settings", roles.READ):
