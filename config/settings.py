@@ -225,6 +225,9 @@ STORAGES = {
 # reads them; the upload view checks again for WSGI. nginx: client_max_body_size 11m.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_REQUEST_BODY_BYTES = MAX_UPLOAD_BYTES + 512 * 1024
+# Images one person may upload in any hour (counted from the uploads table, so it holds across
+# worker processes); the next one is 429 with Retry-After.
+UPLOADS_PER_HOUR = env.int("UPLOADS_PER_HOUR", default=60)
 # Non-file request data (JSON bodies, form fields) held in memory; larger bodies are refused.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Uploaded files above this spill to a temporary file instead of memory.

@@ -75,7 +75,8 @@ def _declared_length(request: Request) -> int:
 class ImageUploadView(APIView):
     """``POST /api/upload/image``: multipart ``file`` → 201 with the stored image.
 
-    Every member may upload (role matrix area ``uploads``); attaching is checked where the image
+    Every member may upload (role matrix area ``uploads``), at most ``UPLOADS_PER_HOUR`` images
+    an hour per person (then 429 with ``Retry-After``); attaching is checked where the image
     is attached. The body size is checked from ``Content-Length`` before the body is parsed
     (the ASGI guard does it even earlier), then the file's own size.
     """
@@ -92,6 +93,7 @@ class ImageUploadView(APIView):
             400: OpenApiResponse(description="Not a sound image, over 40 Mpx, empty or missing"),
             413: OpenApiResponse(description="Over 10 MB"),
             415: OpenApiResponse(description="Not JPEG, PNG or WebP by content"),
+            429: OpenApiResponse(description="Over UPLOADS_PER_HOUR images in the last hour (see Retry-After)"),
         },
     )
     def post(self, request: Request) -> Response:

@@ -19,17 +19,19 @@ configured); nothing here knows which. Keys are stored, URLs are built when read
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from flowercrm.errors import Invalid, TooLarge
+from flowercrm.errors import Invalid, RateLimited, TooLarge
 from flowercrm.images import ProcessedImage, process_image
 from flowercrm.models import UploadedImage
 from flowercrm.serializers import MAX_ID
@@ -44,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 ORIGINAL_NAME_MAX = 255
 UNATTACHED_TTL = timedelta(hours=24)
+QUOTA_WINDOW = timedelta(hours=1)
 
 
 def image_key(*, shop_id: int, extension: str) -> str:
@@ -61,14 +64,18 @@ def clean_original_name(name: str | None) -> str:
 def image_upload(*, shop: Shop, uploaded_by: User | None, upload: UploadedFile) -> UploadedImage:
     """Check, re-encode and store an uploaded image of ``shop``.
 
-    Guarantees: a file over ``MAX_UPLOAD_BYTES`` is 413 ``too_large``, anything that is not a
-    sound JPEG/PNG/WebP within the pixel bound is 415/400 (``flowercrm.images``), and on any
+    Guarantees: a person stores at most ``UPLOADS_PER_HOUR`` images in any hour (across shops
+    and server processes: the rows are counted), the next one is 429 ``throttled`` with
+    ``Retry-After``; a file over ``MAX_UPLOAD_BYTES`` is 413 ``too_large``, anything that is not
+    a sound JPEG/PNG/WebP within the pixel bound is 415/400 (``flowercrm.images``), and on any
     refusal or failure nothing is left behind — no row and no file in storage. What is stored is
     only the re-encoded image and its thumbnail, under unguessable keys.
 
     Call it outside a transaction (as the upload view does): storage is not transactional, so a
     caller's rollback after this returns would leave the two files without a row.
     """
+    if uploaded_by is not None:
+        _check_quota(user=uploaded_by)  # before the decoding work; checked again under a lock
     size = upload.size or 0
     if size > settings.MAX_UPLOAD_BYTES:
         raise TooLarge(f"Файл больше {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} МБ.")
@@ -86,6 +93,12 @@ def _store(*, shop: Shop, uploaded_by: User | None, processed: ProcessedImage, n
         thumb_key = key.rsplit(".", 1)[0] + f"_thumb.{processed.extension}"
         saved.append(default_storage.save(thumb_key, ContentFile(processed.thumbnail)))
         with transaction.atomic():
+            if uploaded_by is not None:
+                # One uploader's concurrent requests queue here, so the count is exact.
+                # FOR NO KEY UPDATE: rows referencing the user can still be inserted meanwhile.
+                users = get_user_model().objects.select_for_update(no_key=True).filter(pk=uploaded_by.pk)
+                list(users.values_list("pk", flat=True))
+                _check_quota(user=uploaded_by)
             return UploadedImage.objects.create(
                 shop=shop,
                 uploaded_by=uploaded_by,
@@ -100,6 +113,30 @@ def _store(*, shop: Shop, uploaded_by: User | None, processed: ProcessedImage, n
     except BaseException:
         _delete_files(saved)
         raise
+
+
+def upload_quota_wait(*, user: User) -> int:
+    """Seconds until ``user`` may store another image (0 when under ``UPLOADS_PER_HOUR``):
+    when the oldest of the last ``UPLOADS_PER_HOUR`` uploads leaves the hour."""
+    limit = settings.UPLOADS_PER_HOUR
+    now = timezone.now()
+    recent = list(
+        UploadedImage.objects.filter(uploaded_by=user, created_at__gt=now - QUOTA_WINDOW)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) < limit:
+        return 0
+    return max(1, math.ceil((recent[-1] + QUOTA_WINDOW - now).total_seconds()))
+
+
+def _check_quota(*, user: User) -> None:
+    wait = upload_quota_wait(user=user)
+    if wait:
+        raise RateLimited(
+            wait,
+            f"Не больше {settings.UPLOADS_PER_HOUR} изображений в час. Повторите через {math.ceil(wait / 60)} мин.",
+        )
 
 
 @transaction.atomic

@@ -5,25 +5,30 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import re_path
+from django.utils import timezone
 from django.views.static import serve
 from PIL import ExifTags
 from rest_framework.test import APIClient
 
+from apps.shops.tests.factories import MembershipFactory
 from config.urls import urlpatterns as real_patterns
 from flowercrm.asgi import BodySizeLimitMiddleware
-from flowercrm.errors import bad_request, exception_handler
+from flowercrm.errors import RateLimited, bad_request, exception_handler
 from flowercrm.models import UploadedImage
 from flowercrm.roles import Role
-from flowercrm.testing import assert_error
+from flowercrm.testing import assert_error, run_threads
 from flowercrm.tests import image_corpus as corpus
+from flowercrm.uploads import image_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -242,6 +247,65 @@ def test_keys_are_per_shop(api_as, member, shop, other_shop) -> None:
     mine, theirs = (UploadedImage.objects.get(shop=s) for s in (shop, other_shop))
     assert mine.file.name.startswith(f"shops/{shop.id}/images/")
     assert theirs.file.name.startswith(f"shops/{other_shop.id}/images/")
+
+
+# --- The hourly quota ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quota(settings) -> int:
+    settings.UPLOADS_PER_HOUR = 3
+    return 3
+
+
+def test_uploads_over_the_hourly_quota_are_429_with_retry_after(client, quota, media_root) -> None:
+    for _ in range(quota):
+        assert post_file(client, corpus.jpeg()).status_code == 201
+    stored = sorted(p for p in media_root.rglob("*") if p.is_file())
+    response = post_file(client, corpus.jpeg())
+    body = assert_error(response, 429, "throttled")
+    assert "3" in body["detail"]
+    assert 3590 <= int(response["Retry-After"]) <= 3600
+    assert UploadedImage.objects.count() == quota
+    assert sorted(p for p in media_root.rglob("*") if p.is_file()) == stored  # nothing of the refused one
+
+
+def test_the_quota_window_slides_and_retry_after_names_when_a_slot_frees(client, quota) -> None:
+    for _ in range(quota):
+        assert post_file(client, corpus.jpeg()).status_code == 201
+    now = timezone.now()
+    images = list(UploadedImage.objects.order_by("id"))
+    for image, minutes_ago in zip(images, [50, 20, 10], strict=True):
+        UploadedImage.objects.filter(pk=image.pk).update(created_at=now - timedelta(minutes=minutes_ago))
+    response = post_file(client, corpus.jpeg())
+    assert_error(response, 429, "throttled")
+    assert 590 <= int(response["Retry-After"]) <= 600  # the one from 50 minutes ago leaves in 10
+    UploadedImage.objects.filter(pk=images[0].pk).update(created_at=now - timedelta(minutes=61))
+    assert post_file(client, corpus.jpeg()).status_code == 201
+
+
+def test_the_quota_is_per_person_across_shops(api_as, member, quota, other_shop) -> None:
+    membership = member(Role.COURIER)
+    for _ in range(quota):
+        assert post_file(api_as(membership), corpus.jpeg()).status_code == 201
+    same_person_elsewhere = MembershipFactory(user=membership.user, shop=other_shop, role=Role.ADMIN)
+    assert_error(post_file(api_as(same_person_elsewhere), corpus.jpeg()), 429, "throttled")
+    colleague = member(Role.COURIER)
+    assert post_file(api_as(colleague), corpus.jpeg()).status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_uploads_never_pass_the_quota(requires_postgres, shop, member, quota) -> None:
+    user = member(Role.COURIER).user
+
+    def upload(i: int) -> UploadedImage:
+        return image_upload(shop=shop, uploaded_by=user, upload=SimpleUploadedFile(f"{i}.jpg", corpus.jpeg()))
+
+    results = run_threads(6, upload)
+    stored = [r for r in results if isinstance(r, UploadedImage)]
+    refused = [r for r in results if isinstance(r, RateLimited)]
+    assert len(stored) == quota and len(refused) == 6 - quota, results
+    assert UploadedImage.objects.filter(uploaded_by=user).count() == quota
 
 
 # --- Who may upload -----------------------------------------------------------------------------
