@@ -47,6 +47,11 @@ class ShopAuth:
     def role(self) -> str:
         return self.membership.role
 
+    @property
+    def user(self) -> User:
+        """The acting person (the membership's user, loaded with it)."""
+        return self.membership.user
+
 
 def claim_id(value: Any) -> int | None:
     """An id claim (SimpleJWT writes ``user_id`` as a string) as an int, or None."""
@@ -70,6 +75,7 @@ def load_membership(user: User, shop_id: Any) -> Membership:
     membership = Membership.objects.active().select_related("shop").filter(user=user, shop_id=shop_id).first()
     if membership is None:
         raise MembershipInactive()
+    membership.user = user  # the caller already holds the row: no second query for it
     return membership
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rest_framework import permissions
@@ -21,12 +22,19 @@ class IsShopMember(permissions.BasePermission):
         return shop_auth(request) is not None
 
 
+# ``{action or "action:method": permission or (area, permission)}`` — see AreaPermission.
+ActionPermissions = Mapping[str, "str | tuple[str, str]"]
+
+
 class AreaPermission(IsShopMember):
     """Checks the caller's role against ``view.area`` of the role matrix.
 
-    Safe methods need ``read``; other methods need ``write`` unless the view maps its
-    action to a named permission in ``view.action_permissions`` (e.g. ``{"write_off":
-    "write_off"}``). A view may also map a safe action to a permission.
+    Safe methods need ``read``; other methods need ``write`` unless the view declares what
+    its action needs in ``view.action_permissions``: a named permission of the view's area
+    (``{"write_off": "write_off"}``) or an ``(area, permission)`` of another area
+    (``{"payments:post": ("payments", "write")}``). A key ``"<action>:<method>"`` (method in
+    lower case) wins over the plain ``"<action>"``. Every action's rule is declared here, so
+    views never check roles inline.
     """
 
     message = "Недостаточно прав для этого действия."
@@ -35,12 +43,20 @@ class AreaPermission(IsShopMember):
         auth = shop_auth(request)
         if auth is None:
             return False
-        return roles.can(auth.role, view.area, required_permission(request, view))  # type: ignore[attr-defined]
+        area, permission = required_permission(request, view)
+        return roles.can(auth.role, area, permission)
 
 
-def required_permission(request: Request, view: Any) -> str:
+def required_permission(request: Request, view: Any) -> tuple[str, str]:
+    """``(area, permission)`` the view's current action needs."""
     action = getattr(view, "action", None)
-    mapping: dict[str, str] = getattr(view, "action_permissions", {}) or {}
-    if action and action in mapping:
-        return mapping[action]
-    return roles.READ if request.method in permissions.SAFE_METHODS else roles.WRITE
+    mapping: ActionPermissions = getattr(view, "action_permissions", {}) or {}
+    area: str = getattr(view, "area", "")
+    rule = None
+    if action:
+        rule = mapping.get(f"{action}:{(request.method or '').lower()}", mapping.get(action))
+    if rule is None:
+        return area, roles.READ if request.method in permissions.SAFE_METHODS else roles.WRITE
+    if isinstance(rule, tuple):
+        return rule
+    return area, rule

@@ -10,11 +10,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from rest_framework import serializers
 
+from flowercrm.limits import MAX_ID, MONEY_MAX, QUANTITY_MAX
 from flowercrm.phone import normalize_phone
 
-MAX_ID = 2**63 - 1
-MONEY_MAX = Decimal("9999999999.99")
-QUANTITY_MAX = 100_000
+__all__ = ["MAX_ID", "MONEY_MAX", "QUANTITY_MAX"]  # re-exported for serializers of the apps
 
 
 class MoneyField(serializers.DecimalField):

@@ -33,8 +33,8 @@ from django.utils import timezone
 
 from flowercrm.errors import Invalid, RateLimited, TooLarge
 from flowercrm.images import ProcessedImage, process_image
+from flowercrm.limits import MAX_ID
 from flowercrm.models import UploadedImage
-from flowercrm.serializers import MAX_ID
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile

@@ -3,42 +3,66 @@
 ``ShopViewSet`` reads ``request.shop`` once from the authenticated membership; subclasses
 build their queryset from it (through a selector) and nothing else. ``get_object`` checks the
 shop again, so another shop's object is a 404 exactly like a missing one.
+
+What every view needs comes from here, typed: ``self.auth`` (token and membership),
+``self.shop``, ``self.role``, ``self.actor`` (the acting user), ``self.membership``; and one way
+to answer an action with the object's detail: :meth:`ShopViewSet.detail_response`.
+Permissions of every action are declared in ``action_permissions`` (see
+``flowercrm.permissions.AreaPermission``), never checked inline.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, QuerySet
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
 
 from flowercrm.auth import ShopAuth, shop_auth
-from flowercrm.permissions import AreaPermission
+from flowercrm.permissions import ActionPermissions, AreaPermission
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+    from apps.shops.models import Membership, Shop
 
 # Ids in paths: digits only and at most 18 of them, so nothing out of range reaches the database.
 ID_PATTERN = r"[0-9]{1,18}"
 
 
-class ShopContextMixin:
+class ShopContextMixin(GenericAPIView):  # type: ignore[type-arg]
+    """The authenticated shop context of a view (``request.auth`` of ``ShopJWTAuthentication``)."""
+
     @property
     def auth(self) -> ShopAuth:
-        auth = shop_auth(self.request)  # type: ignore[attr-defined]
+        auth = shop_auth(self.request)
         if auth is None:  # permissions run first; this is a programming error
             raise RuntimeError("ShopViewSet used without ShopJWTAuthentication")
         return auth
 
     @property
-    def shop(self) -> Any:
+    def shop(self) -> Shop:
         return self.auth.shop
 
     @property
     def role(self) -> str:
         return self.auth.role
 
+    @property
+    def membership(self) -> Membership:
+        return self.auth.membership
+
+    @property
+    def actor(self) -> User:
+        """The person acting (for services' ``actor=``)."""
+        return self.auth.user
+
     def get_serializer_context(self) -> dict[str, Any]:
-        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
-        auth = shop_auth(self.request)  # type: ignore[attr-defined]
+        context: dict[str, Any] = super().get_serializer_context()
+        auth = shop_auth(self.request)
         if auth is not None:
             context["shop"] = auth.shop
             context["role"] = auth.role
@@ -55,7 +79,7 @@ class ShopViewSet(ShopContextMixin, viewsets.GenericViewSet):  # type: ignore[ty
     model: type[Model]
 
     area: str = ""
-    action_permissions: dict[str, str] = {}
+    action_permissions: ActionPermissions = {}
     permission_classes = [AreaPermission]
     lookup_value_regex = ID_PATTERN
     shop_field = "shop_id"
@@ -75,3 +99,32 @@ class ShopViewSet(ShopContextMixin, viewsets.GenericViewSet):  # type: ignore[ty
         if owner is not None and owner != self.shop.id:
             raise NotFound()
         return obj
+
+    # --- Answers ------------------------------------------------------------------------
+
+    def get_detail_queryset(self) -> QuerySet[Any]:
+        """Where an action's answer re-reads its object (the selector with the detail's joins
+        and annotations); ``get_shop_queryset`` unless a view reads writes from a lighter one."""
+        return self.get_shop_queryset()
+
+    def detail_serializer(self, instance: Any) -> Any:
+        """The caller's detail shape of ``instance`` (role-aware views override
+        ``get_serializer_class``)."""
+        return self.get_serializer_class()(instance, context=self.get_serializer_context())
+
+    def detail_response(
+        self,
+        instance: Model,
+        *,
+        status_code: int = status.HTTP_200_OK,
+        extra: Mapping[str, Any] | None = None,
+        refetch: bool = True,
+    ) -> Response:
+        """Answer an action (create, update, transition, take, receive…) with the object's
+        detail as the caller sees it, re-read through ``get_detail_queryset`` so computed
+        fields are current; ``extra`` keys (``warnings``, ``shortages``) join the body."""
+        fresh = self.get_detail_queryset().get(pk=instance.pk) if refetch else instance
+        body = dict(self.detail_serializer(fresh).data)
+        if extra:
+            body.update(extra)
+        return Response(body, status=status_code)

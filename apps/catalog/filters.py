@@ -2,7 +2,7 @@ import django_filters
 
 from apps.catalog.models import Product, ProductCategory
 from flowercrm.filters import CommaListFilter
-from flowercrm.serializers import MONEY_MAX
+from flowercrm.limits import MONEY_MAX
 
 
 class ProductFilter(django_filters.FilterSet):

@@ -41,9 +41,9 @@ from apps.catalog.selectors import product_get, stock_items_by_id
 from apps.shops.models import MARKUP_LEVELS, Shop
 from apps.warehouse.models import StockItem
 from flowercrm.errors import Invalid, Protected
+from flowercrm.limits import MAX_ID, MONEY_MAX, QUANTITY_MAX
 from flowercrm.models import UploadedImage
 from flowercrm.money import quantize_money, round_to_step, with_markup
-from flowercrm.serializers import MAX_ID, MONEY_MAX, QUANTITY_MAX
 from flowercrm.uploads import image_attach, image_delete
 
 PRODUCT_FIELDS = ("name", "description", "category", "price", "sale_price", "sku", "is_active", "labour")

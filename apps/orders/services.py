@@ -59,10 +59,10 @@ from apps.shops.models import DeliveryZone, Shop
 from apps.warehouse.models import StockItem
 from apps.warehouse.services import stock_consume, stock_release, stock_reserve
 from flowercrm.errors import AddressRequired, Conflict, Forbidden, Invalid, InvalidTransition
+from flowercrm.limits import MONEY_MAX
 from flowercrm.locking import lock_row, lock_rows
 from flowercrm.money import quantize_money
 from flowercrm.roles import Role
-from flowercrm.serializers import MONEY_MAX
 
 if TYPE_CHECKING:
     from apps.accounts.models import User

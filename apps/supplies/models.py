@@ -15,10 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.warehouse.models import StockCategory, StockUnit
+from flowercrm.limits import MONEY_MAX, QUANTITY_MAX
 from flowercrm.models import SearchableModel, ShopOwnedModel, TimeStampedModel
 from flowercrm.money import quantize_money
 from flowercrm.search import fold
-from flowercrm.serializers import MONEY_MAX, QUANTITY_MAX
 
 RATE_ONE = Decimal("1")
 

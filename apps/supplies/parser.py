@@ -39,8 +39,8 @@ from django.db.models import Q
 from apps.shops.models import Shop
 from apps.warehouse.models import StockItem, stock_match_key
 from flowercrm.errors import Invalid
+from flowercrm.limits import QUANTITY_MAX
 from flowercrm.search import fold
-from flowercrm.serializers import QUANTITY_MAX
 
 MAX_TEXT_LENGTH = 100_000  # characters
 MAX_LINES = 1000  # non-blank lines

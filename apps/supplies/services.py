@@ -29,10 +29,10 @@ from apps.supplies.models import (
 from apps.warehouse.models import StockCategory, StockItem, StockUnit, stock_match_key
 from apps.warehouse.services import stock_item_create, stock_receive
 from flowercrm.errors import Conflict, Invalid, NotFound
+from flowercrm.limits import MONEY_MAX, QUANTITY_MAX
 from flowercrm.locking import lock_row
 from flowercrm.money import round_to_step, with_markup
 from flowercrm.phone import normalize_phone
-from flowercrm.serializers import MONEY_MAX, QUANTITY_MAX
 
 if TYPE_CHECKING:
     from apps.accounts.models import User

@@ -21,8 +21,8 @@ from apps.warehouse.models import StockItem, StockMovement, WriteOffReason, stoc
 from flowercrm import roles
 from flowercrm.admin import ShopScopedAdmin
 from flowercrm.errors import DomainError, InsufficientStock
+from flowercrm.limits import QUANTITY_MAX
 from flowercrm.search import fold
-from flowercrm.serializers import QUANTITY_MAX
 
 EDITABLE_FIELDS = ["name", "category", "height_cm", "unit", "retail_price", "min_quantity", "is_active"]
 

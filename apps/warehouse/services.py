@@ -20,8 +20,8 @@ from apps.warehouse.events import publish_stock_low
 from apps.warehouse.models import MovementKind, StockItem, StockMovement, WriteOffReason
 from apps.warehouse.selectors import is_low_stock
 from flowercrm.errors import InsufficientStock, Invalid, NotFound, Protected
+from flowercrm.limits import QUANTITY_MAX
 from flowercrm.locking import lock_row
-from flowercrm.serializers import QUANTITY_MAX
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
