@@ -9,10 +9,11 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
-from apps.accounts.services import tokens_issue
 from apps.shops.models import Membership, Shop
+from apps.shops.sessions import tokens_issue
 from apps.shops.tests.factories import MembershipFactory, ShopFactory
 from flowercrm.roles import Role
+from flowercrm.scopes import scopes_disabled
 from flowercrm.telegram.testing import bot_api, telegram_live, telegram_outbox  # noqa: F401  (fixtures)
 
 ROLES = [Role.ADMIN, Role.MANAGER, Role.FLORIST, Role.COURIER]
@@ -24,6 +25,16 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _scopes_disabled() -> Iterator[None]:
+    """Test code (test bodies and fixtures of any scope) reads and writes across shops freely;
+    a request through the test client still starts with an empty scope and enters its own
+    (``ScopeMiddleware``), so a view that forgets its shop fails here as it would in
+    production. Consumers under test start from an empty context, as in production."""
+    with scopes_disabled("test bodies set up and inspect rows of several shops"):
+        yield
 
 
 @pytest.fixture

@@ -118,7 +118,7 @@ def seed(count: int) -> tuple[int, str]:
         from apps.orders.models import OrderCounter
 
         OrderCounter.objects.update_or_create(shop=shop, defaults={"last_number": count})
-    from apps.accounts.services import tokens_issue
+    from apps.shops.sessions import tokens_issue
 
     return shop.id, tokens_issue(membership=admin).access
 

@@ -63,12 +63,12 @@ def seed(*, office: int, florists: int, couriers: int, orders: int) -> dict[str,
     from django.core.management import call_command
 
     from apps.accounts.models import User
-    from apps.accounts.services import tokens_issue
     from apps.catalog.models import Product
     from apps.orders.models import OrderStatus
     from apps.orders.services import order_create, order_transition, order_update
     from apps.shops.models import Membership, Shop
     from apps.shops.services import shop_create
+    from apps.shops.sessions import tokens_issue
     from flowercrm.roles import Role
 
     call_command("migrate", verbosity=0)

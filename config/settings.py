@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "flowercrm.middleware.RejectNulBytesMiddleware",
     "flowercrm.middleware.ShopTimezoneMiddleware",
+    # Each request starts with an empty shop scope (views enter theirs); /admin/ disables it.
+    "flowercrm.scopes.ScopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -353,6 +355,16 @@ TELEGRAM_BACKEND = env.str("TELEGRAM_BACKEND", default="telegram" if TELEGRAM_BO
 TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
 
 FLOWERCRM_ADMIN_PASSWORD = env.str("FLOWERCRM_ADMIN_PASSWORD", default="")
+
+# --- What the kernel runs from the apps (it imports no app itself) -------------------------
+# ``/ws?since=``: the messages a reconnecting socket missed (flowercrm.realtime.consumers).
+FLOWERCRM_EVENT_REPLAY = "apps.orders.events.order_replay"
+# ``manage.py maintenance``: what each clean-up deletes → the function that does it.
+FLOWERCRM_MAINTENANCE = {
+    "one-time code rows": "apps.accounts.otp.otp_delete_expired",
+    "idempotency keys": "flowercrm.idempotency.idempotency_purge",
+    "unattached images": "flowercrm.uploads.image_purge_unattached",
+}
 
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {

@@ -55,7 +55,7 @@ def _resolve_shop_id(obj: Model, path: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-class ShopScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ShopScopedAdmin(admin.ModelAdmin):
     """Base admin of shop-owned models: set ``area`` (role matrix) and ``shop_path`` (lookup
     from the model to the shop's id)."""
 
@@ -113,7 +113,7 @@ class ShopScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._allowed(request, roles.WRITE, obj)
 
-    def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any) -> ModelChoiceField:  # type: ignore[type-arg,override]
+    def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any) -> ModelChoiceField:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         return _scope_choices(field, db_field, request, lambda: self._shops_with(request, roles.WRITE))
 
@@ -134,7 +134,7 @@ def _scoped_list_filter(model: type[Model], entry: Any) -> Any:
     return (entry, admin.RelatedOnlyFieldListFilter) if field.is_relation else entry
 
 
-def _scope_choices(field: Any, db_field: ForeignKey, request: HttpRequest, shops: Any) -> Any:  # type: ignore[type-arg]
+def _scope_choices(field: Any, db_field: ForeignKey, request: HttpRequest, shops: Any) -> Any:
     """Narrow a foreign-key dropdown to rows of the shops ``shops()`` names."""
     if field is not None and not request.user.is_superuser:
         related: Any = db_field.related_model
@@ -172,16 +172,16 @@ class ShopScopedInlineMixin:
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._parent_admin()._allowed(request, roles.WRITE, obj)
 
-    def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any) -> Any:  # type: ignore[type-arg]
+    def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
         return _scope_choices(field, db_field, request, lambda: self._parent_admin()._shops_with(request, roles.WRITE))
 
 
-class ShopScopedInline(ShopScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+class ShopScopedInline(ShopScopedInlineMixin, admin.TabularInline):
     """A tabular ``ShopScopedInlineMixin``."""
 
 
-class ViewOnlyInlineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+class ViewOnlyInlineFormSet(BaseInlineFormSet):
     """The formset of a view-only inline. Nothing is saved from it, so a POST of the parent
     form without its management form (a page rendered before the inline existed, a script)
     is not an error: it counts as no rows sent."""

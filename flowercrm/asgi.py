@@ -48,16 +48,14 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    await _send_json(send, 400, {"detail": "Неверный Content-Length.", "code": "invalid"})
-                    return
-                if declared > limit:
-                    await _send_too_large(send)
-                    return
+        try:
+            declared = _declared_length(scope)
+        except ValueError:
+            await _send_json(send, 400, {"detail": "Неверный Content-Length.", "code": "invalid"})
+            return
+        if declared is not None and declared > limit:
+            await _send_too_large(send)
+            return
         received = 0
         response_started = False
 
@@ -81,6 +79,14 @@ class BodySizeLimitMiddleware:
         except BodyTooLarge:
             if not response_started:
                 await _send_too_large(send)
+
+
+def _declared_length(scope: Scope) -> int | None:
+    """The request's ``Content-Length`` (``ValueError`` when it is not a number)."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            return int(value)
+    return None
 
 
 async def _send_too_large(send: Send) -> None:

@@ -126,7 +126,7 @@ class PublicEndpoint(JWTAuthentication):
     """For public views (login, refresh, tracking): authenticates nobody, but keeps the
     ``WWW-Authenticate`` header so DRF answers a failed login with 401, not 403."""
 
-    def authenticate(self, request: Request) -> None:  # type: ignore[override]
+    def authenticate(self, request: Request) -> None:
         return None
 
 

@@ -182,8 +182,8 @@ def _set_rollback() -> None:
     set_rollback()
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's ``EXCEPTION_HANDLER``: one body for every error; rolls back the request's transaction."""
+def _answer_directly(exc: Exception) -> Response | None:
+    """Errors answered without DRF's handler: domain errors and the database's refusals."""
     if isinstance(exc, DomainError):
         _set_rollback()
         return _domain_response(exc)
@@ -199,37 +199,47 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         _set_rollback()
         logger.info("IntegrityError answered as 409: %s", exc)
         return _domain_response(Conflict("Запись конфликтует с существующими данными."))
+    return None
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    """Django's and SimpleJWT's exceptions as the DRF exceptions they mean."""
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, (InvalidToken, TokenError)):
-        exc = exceptions.AuthenticationFailed(str(exc))
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, (InvalidToken, TokenError)):
+        return exceptions.AuthenticationFailed(str(exc))
+    return exc
+
+
+def _error_body(exc: exceptions.APIException) -> dict[str, Any]:
+    code = _code_for(exc)
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return {"detail": _first_message(errors) or "Проверьте введённые данные.", "code": code, "errors": errors}
+    raw: Any = exc.detail
+    if isinstance(raw, dict):
+        raw = raw.get("detail") or _first_message(raw)
+    elif isinstance(raw, list):
+        raw = _first_message(raw)
+    return {"detail": str(raw), "code": code}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's ``EXCEPTION_HANDLER``: one body for every error; rolls back the request's transaction."""
+    direct = _answer_directly(exc)
+    if direct is not None:
+        return direct
+    exc = _as_api_exception(exc)
 
     from rest_framework.views import exception_handler as drf_exception_handler
 
     response = drf_exception_handler(exc, context)
-    if response is None:
-        return None
-    if not isinstance(exc, exceptions.APIException):
-        return response
-    code = _code_for(exc)
-    if isinstance(exc, exceptions.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        response.data = {
-            "detail": _first_message(errors) or "Проверьте введённые данные.",
-            "code": code,
-            "errors": errors,
-        }
-    else:
-        raw: Any = exc.detail
-        if isinstance(raw, dict):
-            raw = raw.get("detail") or _first_message(raw)
-        elif isinstance(raw, list):
-            raw = _first_message(raw)
-        response.data = {"detail": str(raw), "code": code}
+    if response is not None and isinstance(exc, exceptions.APIException):
+        response.data = _error_body(exc)
     return response
 
 

@@ -179,6 +179,22 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class PersonFilter(django_filters.CharFilter):
+    """A member assigned by a foreign key to users: ``?florist=12``, ``?florist=me`` (the
+    caller) or ``?florist=none`` (nobody)."""
+
+    def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+        if not value:
+            return qs
+        if value == "me":
+            return qs.filter(**{f"{self.field_name}_id": self.parent.request.user.pk})
+        if value == "none":
+            return qs.filter(**{f"{self.field_name}__isnull": True})
+        if not value.isdigit() or len(value) > 18:
+            raise serializers.ValidationError({self.field_name: ["Ожидается id, me или none."]})
+        return qs.filter(**{f"{self.field_name}_id": int(value)})
+
+
 class IsoDateFilter(django_filters.DateFilter):
     """A ``YYYY-MM-DD`` date (the contract's only format; not the locale's ``10.03.2026``)."""
 

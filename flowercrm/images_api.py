@@ -15,7 +15,6 @@ from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from flowercrm.auth import require_shop_auth
 from flowercrm.errors import Invalid, TooLarge
@@ -23,6 +22,7 @@ from flowercrm.models import UploadedImage
 from flowercrm.permissions import AreaPermission
 from flowercrm.serializers import ShopRelatedField
 from flowercrm.uploads import image_upload
+from flowercrm.viewsets import ScopedAPIView
 
 
 class UploadedImageSerializer(serializers.ModelSerializer[UploadedImage]):
@@ -72,7 +72,7 @@ def _declared_length(request: Request) -> int:
         raise Invalid("Неверный Content-Length.") from None
 
 
-class ImageUploadView(APIView):
+class ImageUploadView(ScopedAPIView):
     """``POST /api/upload/image``: multipart ``file`` → 201 with the stored image.
 
     Every member may upload (role matrix area ``uploads``), at most ``UPLOADS_PER_HOUR`` images

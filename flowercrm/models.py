@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from flowercrm.scopes import ShopScopedManager
 from flowercrm.search import build_search_text
 
 
@@ -22,6 +25,9 @@ class ShopOwnedModel(TimeStampedModel):
     refused (``PROTECT``)."""
 
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
+
+    # Queries outside the row's shop scope raise (``flowercrm.scopes``).
+    objects = ShopScopedManager()
 
     class Meta:
         abstract = True
@@ -109,3 +115,27 @@ class UploadedImage(ShopOwnedModel):
     @property
     def thumbnail_url(self) -> str:
         return self.thumbnail.url
+
+
+class IdempotencyKey(models.Model):
+    """A client's ``Idempotency-Key`` for a POST: the first answer is kept for 24 hours and
+    replayed to retries with the same body (``flowercrm.idempotency``). The table keeps the
+    name it had when the key lived in the orders app."""
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    scope = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "orders_idempotencykey"
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "user", "scope", "key"], name="orders_idempotency_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

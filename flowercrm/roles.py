@@ -82,8 +82,9 @@ def can(role: str | None, area: str, permission: str = READ) -> bool:
     return permission in held
 
 
-def has_any_access(role: str | None, area: str) -> bool:
-    return role is not None and bool(permissions_of(role, area))
+def holders(area: str, permission: str = READ) -> frozenset[str]:
+    """The roles that may do ``permission`` in ``area`` (e.g. who moves an order in production)."""
+    return frozenset(role for role in Role if can(role, area, permission))
 
 
 # Who may be assigned as a florist or a courier (in a small shop the owner does everything).

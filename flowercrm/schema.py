@@ -132,6 +132,10 @@ COMMON_ERRORS = {
     "429": "Throttled (see Retry-After)",
 }
 WRITE_ERRORS = {"409": "Conflicts with the current state (transition, stock, protected row)"}
+BODY_ERRORS = {
+    "413": "The request body is over the size limit",
+    "415": "Unsupported media type (bodies are JSON, uploads multipart)",
+}
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
@@ -143,6 +147,8 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             errors = {**COMMON_ERRORS, **(WRITE_ERRORS if method in ("post", "put", "patch", "delete") else {})}
+            if "requestBody" in operation:
+                errors |= BODY_ERRORS
             for status, description in errors.items():
                 operation["responses"].setdefault(status, {"description": description, "content": ref})
             for status, response in operation["responses"].items():

@@ -54,7 +54,7 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(exc.messages) from None
 
 
-class ShopRelatedField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class ShopRelatedField(serializers.PrimaryKeyRelatedField):
     """An ``<name>_id`` input that must name a row of the caller's shop.
 
     Another shop's id answers exactly like a missing one: a 400 on this field.
@@ -86,7 +86,7 @@ class ShopRelatedField(serializers.PrimaryKeyRelatedField):  # type: ignore[type
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not 1 <= pk <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(pk)  # type: ignore[no-any-return]
+        return super().to_internal_value(pk)
 
 
 class SentWholeMixin:

@@ -21,6 +21,7 @@ def run_concurrently(targets: Any, *, timeout: float = 60) -> list[Any]:
 
     Returns what each returned, or the exception it raised (the test inspects them). Each
     thread closes its database connection; a thread still running after ``timeout`` fails."""
+    import contextvars
     import threading
 
     from django.db import connection
@@ -37,7 +38,9 @@ def run_concurrently(targets: Any, *, timeout: float = 60) -> list[Any]:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
+    # Each thread runs in a copy of the caller's context, so it works in the caller's shop
+    # scope (``flowercrm.scopes``); a fresh thread would start without one.
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(run, i, t)) for i, t in enumerate(targets)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -62,6 +65,7 @@ def rows_locked_elsewhere(queryset: Any, *, timeout: float = 5) -> Iterator[None
     Pins a service's lock footprint: a service that also locks rows it does not change (a
     ``select_related`` table without ``of=("self",)``) waits here, and that extra lock is how
     two services deadlock (a 500) in production."""
+    import contextvars
     import threading
 
     from django.db import connection, transaction
@@ -81,7 +85,7 @@ def rows_locked_elsewhere(queryset: Any, *, timeout: float = 5) -> Iterator[None
         finally:
             connection.close()
 
-    holder = threading.Thread(target=hold)
+    holder = threading.Thread(target=contextvars.copy_context().run, args=(hold,))
     holder.start()
     assert locked.wait(10), "the rows were not locked"  # noqa: S101
     try:

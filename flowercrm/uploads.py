@@ -35,6 +35,7 @@ from flowercrm.errors import Invalid, RateLimited, TooLarge
 from flowercrm.images import ProcessedImage, process_image
 from flowercrm.limits import MAX_ID
 from flowercrm.models import UploadedImage
+from flowercrm.scopes import scopes_disabled
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -120,11 +121,12 @@ def upload_quota_wait(*, user: User) -> int:
     when the oldest of the last ``UPLOADS_PER_HOUR`` uploads leaves the hour."""
     limit = settings.UPLOADS_PER_HOUR
     now = timezone.now()
-    recent = list(
-        UploadedImage.objects.filter(uploaded_by=user, created_at__gt=now - QUOTA_WINDOW)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[:limit]
-    )
+    with scopes_disabled("the quota is per person: their uploads in every shop count"):
+        recent = list(
+            UploadedImage.objects.filter(uploaded_by=user, created_at__gt=now - QUOTA_WINDOW)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[:limit]
+        )
     if len(recent) < limit:
         return 0
     return max(1, math.ceil((recent[-1] + QUOTA_WINDOW - now).total_seconds()))

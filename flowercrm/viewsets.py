@@ -14,16 +14,20 @@ Permissions of every action are declared in ``action_permissions`` (see
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, QuerySet
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from flowercrm.auth import ShopAuth, shop_auth
 from flowercrm.permissions import ActionPermissions, AreaPermission
+from flowercrm.scopes import scope, scopes_disabled
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -33,7 +37,39 @@ if TYPE_CHECKING:
 ID_PATTERN = r"[0-9]{1,18}"
 
 
-class ShopContextMixin(GenericAPIView):  # type: ignore[type-arg]
+class ScopedAPIView(APIView):
+    """An API view that works in the shop scope (``flowercrm.scopes``) of its request.
+
+    Right after DRF authenticates the request (before permissions and throttles, which may
+    count rows), an authenticated member's view enters ``scope(shop=<the member's shop>)``
+    for the rest of the request; ``finalize_response`` (which DRF runs on every outcome)
+    leaves it. A view without a member stays in the request's empty scope, where a query on a
+    shop-owned model raises — unless ``scopes_disabled_reason`` says why it reads across
+    shops on purpose (public endpoints such as tracking by token)."""
+
+    scopes_disabled_reason: str = ""
+    _scope_exit: ExitStack | None = None
+
+    def perform_authentication(self, request: Request) -> None:
+        super().perform_authentication(request)
+        stack = ExitStack()
+        auth = shop_auth(request)
+        if auth is not None:
+            stack.enter_context(scope(shop=auth.membership.shop_id))
+        elif self.scopes_disabled_reason:
+            stack.enter_context(scopes_disabled(self.scopes_disabled_reason))
+        self._scope_exit = stack
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().finalize_response(request, response, *args, **kwargs)
+        finally:
+            if self._scope_exit is not None:
+                self._scope_exit.close()
+                self._scope_exit = None
+
+
+class ShopContextMixin(ScopedAPIView, GenericAPIView):
     """The authenticated shop context of a view (``request.auth`` of ``ShopJWTAuthentication``)."""
 
     @property
@@ -69,7 +105,7 @@ class ShopContextMixin(GenericAPIView):  # type: ignore[type-arg]
         return context
 
 
-class ShopViewSet(ShopContextMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ShopViewSet(ShopContextMixin, viewsets.GenericViewSet):
     """Base of every shop-owned API resource.
 
     Set ``area`` (a key of the role matrix), ``model``, optionally ``action_permissions``,

@@ -88,7 +88,7 @@ class RoleSerializerMixin:
         role = getattr(self, "role", None) if not getattr(self, "swagger_fake_view", False) else None
         if role is not None and role in self.role_serializer_classes:
             return self.role_serializer_classes[role]
-        return super().get_serializer_class()  # type: ignore[misc,no-any-return]
+        return super().get_serializer_class()  # type: ignore[misc]
 
     def output_serializer(self, instance: Any, **kwargs: Any) -> serializers.BaseSerializer[Any]:
         """The caller's output shape of ``instance`` (with the view's context)."""

@@ -33,11 +33,11 @@ from rest_framework.utils.encoders import JSONEncoder
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from apps.accounts.services import tokens_issue
 from apps.orders.services import order_transition
 from apps.orders.tests.factories import make_customer, make_order, make_product, make_stock
 from apps.production.models import ProductionTask
 from apps.shops.models import Membership
+from apps.shops.sessions import tokens_issue
 from apps.shops.tests.factories import MembershipFactory, ShopFactory
 from apps.supplies.tests.factories import SupplierFactory, SupplyFactory, SupplyLineFactory
 from apps.warehouse.models import StockMovement

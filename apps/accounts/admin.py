@@ -16,7 +16,7 @@ from flowercrm.admin import ShopScopedAdmin
 from flowercrm.phone import normalize_phone
 
 
-class UserCreationForm(forms.ModelForm):  # type: ignore[type-arg]
+class UserCreationForm(forms.ModelForm):
     password1 = forms.CharField(label="Пароль", widget=forms.PasswordInput, max_length=128)
 
     class Meta:
@@ -38,7 +38,7 @@ class UserCreationForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(ShopScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
+class UserAdmin(ShopScopedAdmin, DjangoUserAdmin):
     """Superusers manage accounts. A shop's admins and managers see the people of their
     shops read-only: a user's name and password are changed only by that user."""
 

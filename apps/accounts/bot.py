@@ -35,6 +35,7 @@ from apps.shops.invitations import ACCEPT, CALLBACK_PREFIX, parse_invitation_cal
 from apps.shops.services import invitation_accept, invitation_decline
 from flowercrm.errors import NotFound
 from flowercrm.phone import mask_phone
+from flowercrm.scopes import scopes_disabled
 from flowercrm.telegram.backends import bot_api_url
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def _command(text: str | None) -> str | None:
     return text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
 
 
+@scopes_disabled("each update: a person's links and invitations, across the shops they belong to")
 def bot_reply_for(update: Update) -> BotReply | None:
     """What the bot answers to ``update`` (None: nothing). Only private chats with people are
     served. Synchronous: it reads and writes the database."""

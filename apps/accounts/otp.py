@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from apps.accounts.models import OTP_MAX_ATTEMPTS, OtpCode, OtpSend, User
-from apps.accounts.services import TokenPair, session_login
 from flowercrm import telegram
 from flowercrm.errors import DomainError, RateLimited
 from flowercrm.phone import normalize_phone
@@ -35,6 +36,8 @@ RESEND_COOLDOWN = timedelta(seconds=60)
 HOURLY_WINDOW = timedelta(hours=1)
 HOURLY_CAP = 5
 CODE_DIGITS = 6
+
+T = TypeVar("T")
 
 
 class OtpInvalid(DomainError):
@@ -131,14 +134,15 @@ def otp_send(*, phone: str) -> OtpIssued:
     return OtpIssued(expires_in=int(OTP_TTL.total_seconds()))
 
 
-def otp_verify(*, phone: str, code: str, shop_id: int | None = None) -> TokenPair:
-    """Exchange a valid code for a token pair (as a password login does).
+def otp_verify(*, phone: str, code: str, login: Callable[[User], T]) -> T:
+    """Check a code and, while its row is still locked, hand its person to ``login`` (which
+    opens the session: ``apps.shops.sessions.session_login_otp``); return what it returns.
 
     The code row is locked while it is checked, so of concurrent verifies of one code exactly
     one succeeds. The hash comparison is constant-time. A wrong guess is counted and kept even
     though an error is raised. Raises ``OtpInvalid`` (400: wrong, expired, used or no code),
-    ``OtpLocked`` (429: too many wrong guesses; the code is dead), ``NoMembership`` (the person
-    has no active membership in ``shop_id``; the code stays usable).
+    ``OtpLocked`` (429: too many wrong guesses; the code is dead), or what ``login`` raises
+    (e.g. no membership in the shop asked for) — then the code stays usable.
     """
     phone = normalize_phone(phone)
     now = timezone.now()
@@ -155,8 +159,9 @@ def otp_verify(*, phone: str, code: str, shop_id: int | None = None) -> TokenPai
             if user is not None:
                 row.used_at = now
                 row.save(update_fields=["used_at", "updated_at"])
-                # NoMembership rolls this block back: the code is not spent on a refused login.
-                return session_login(user=user, shop_id=shop_id)
+                # An error of ``login`` rolls this block back: the code is not spent on a
+                # refused login.
+                return login(user)
             row.attempts += 1
             row.save(update_fields=["attempts", "updated_at"])
             if row.attempts >= OTP_MAX_ATTEMPTS:

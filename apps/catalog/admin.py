@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.catalog import selectors, services
+from apps.catalog import pricing, selectors, services
 from apps.catalog.models import Product, ProductComponent, ProductExtra, ProductImage
 from apps.warehouse.models import StockItem
 from flowercrm.admin import ShopScopedAdmin, ShopScopedInline, ShopScopedReadOnlyInline, image_preview
@@ -197,7 +197,7 @@ class ProductAdmin(ShopScopedAdmin):
                 self.refuse(request, exc)
         # §11.1: allowed but probably a mistake — said, not refused.
         product = selectors.product_get(shop=form.instance.shop, product_id=form.instance.pk)
-        self.warn(request, services.product_warnings(product=product))
+        self.warn(request, pricing.product_warnings(product=product))
 
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
         services.product_delete(product=obj)

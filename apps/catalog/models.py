@@ -8,8 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from apps.catalog.constants import EXTRA_NAME_MAX_LENGTH, NAME_MAX_LENGTH, SKU_MAX_LENGTH
 from flowercrm.models import SearchableModel, ShopOwnedModel, TimeStampedModel
 from flowercrm.money import quantize_money
+from flowercrm.scopes import ShopScopedManager
 
 
 class ProductCategory(models.TextChoices):
@@ -20,7 +22,6 @@ class ProductCategory(models.TextChoices):
 
 
 PERCENT_STEP = Decimal("0.1")
-MAX_PRODUCT_IMAGES = 10
 
 PRODUCT_CATEGORY_EN = {"bouquet": "Bouquet", "composition": "Composition", "potted": "Potted plant", "other": "Other"}
 
@@ -28,13 +29,13 @@ PRODUCT_CATEGORY_EN = {"bouquet": "Bouquet", "composition": "Composition", "pott
 class Product(SearchableModel, ShopOwnedModel):
     """A bouquet, composition or other item on the shop's price list."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
     description = models.TextField(blank=True, default="")
     category = models.CharField(max_length=16, choices=ProductCategory.choices, default=ProductCategory.BOUQUET)
     price = models.DecimalField(max_digits=12, decimal_places=2)
     # A temporary lower price; the order takes it when set.
     sale_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    sku = models.CharField(max_length=64, blank=True, default="")
+    sku = models.CharField(max_length=SKU_MAX_LENGTH, blank=True, default="")
     is_active = models.BooleanField(default=True)
     # The florist's work priced into the product (the calculator's labour), part of its cost.
     labour = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
@@ -106,6 +107,8 @@ class ProductComponent(TimeStampedModel):
     stock_item = models.ForeignKey("warehouse.StockItem", on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
 
+    objects = ShopScopedManager("product__shop")
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -131,9 +134,11 @@ class ProductExtra(TimeStampedModel):
     extras are written whole and read in ``id`` order (the order they were sent)."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="extras")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=EXTRA_NAME_MAX_LENGTH)
     price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField(default=1)
+
+    objects = ShopScopedManager("product__shop")
 
     class Meta:
         ordering = ["id"]
@@ -168,6 +173,8 @@ class ProductImage(TimeStampedModel):
     image = models.OneToOneField("flowercrm.UploadedImage", on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
     is_primary = models.BooleanField(default=False)
+
+    objects = ShopScopedManager("product__shop")
 
     class Meta:
         ordering = ["position", "id"]

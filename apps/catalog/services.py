@@ -1,4 +1,6 @@
-"""Every write to the catalog, and the price calculator.
+"""Every write to the catalog (products, their recipes, extras and pictures; ``save_as`` of the
+calculator). Recipe lines, extras, the calculator and price warnings are in
+``apps.catalog.pricing``.
 
 A recipe is written whole: ``components`` replaces the product's recipe. Each line names a
 stock item of the product's shop (re-checked here, whatever the caller validated) at most once,
@@ -24,33 +26,26 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 
-from apps.catalog.models import (
-    MAX_PRODUCT_IMAGES,
-    Product,
-    ProductCategory,
-    ProductComponent,
-    ProductExtra,
-    ProductImage,
-)
-from apps.catalog.selectors import product_get, stock_items_by_id
-from apps.shops.models import MARKUP_LEVELS, Shop
-from apps.warehouse.models import StockItem
+from apps.catalog.constants import MAX_PRODUCT_IMAGES
+from apps.catalog.models import Product, ProductCategory, ProductComponent, ProductExtra, ProductImage
+from apps.catalog.pricing import Calculation, ExtraLine, RecipeLine, resolve_components, resolve_extras
+from apps.catalog.selectors import product_get
+from apps.shops.models import Shop
 from flowercrm.errors import Invalid, Protected
-from flowercrm.limits import MAX_ID, MONEY_MAX, QUANTITY_MAX
+from flowercrm.limits import MAX_ID, MONEY_MAX
 from flowercrm.models import UploadedImage
-from flowercrm.money import quantize_money, round_to_step, with_markup
+from flowercrm.updates import model_update, model_validate
 from flowercrm.uploads import image_attach, image_delete
 
 PRODUCT_FIELDS = ("name", "description", "category", "price", "sale_price", "sku", "is_active", "labour")
-MAX_COMPONENTS = 100
-MAX_EXTRAS = 50
-EXTRA_NAME_MAX_LENGTH = 200
-DEFAULT_MARKUP_KEY = "default"
+# Stripped of surrounding whitespace before they are stored.
+TRIMMED_FIELDS = ("name", "sku", "description")
+# Set by the services (the shop) or computed on save (the search column).
+NOT_VALIDATED = ("shop", "search_text")
 
 
 @dataclass(frozen=True)
@@ -59,14 +54,6 @@ class ImagePlan:
 
     image_ids: list[int]
     primary_id: int | None
-
-
-@dataclass(frozen=True)
-class RecipeLine:
-    """A validated recipe line: a stock item of the shop and how many units go in."""
-
-    stock_item: StockItem
-    quantity: int
 
 
 # --- products ------------------------------------------------------------------------------
@@ -152,30 +139,28 @@ def product_delete(*, product: Product) -> None:
 
 
 def _apply_fields(product: Product, data: Mapping[str, Any]) -> None:
+    """Apply the product's fields present in ``data`` (text trimmed) and check the product:
+    a name, a price and labour within the money column, the model's own rules (lengths,
+    choices, the sale price below the price) and a SKU unique in the shop. Saves nothing."""
+    values = {
+        name: value.strip() if name in TRIMMED_FIELDS and isinstance(value, str) else value
+        for name, value in data.items()
+    }
+    model_update(instance=product, fields=PRODUCT_FIELDS, data=values, validate=False, save=False)
+    if product.labour is None:
+        product.labour = Decimal("0.00")
     errors: dict[str, list[str]] = {}
-    for name in PRODUCT_FIELDS:
-        if name in data:
-            value = data[name]
-            if name in ("name", "sku", "description") and isinstance(value, str):
-                value = value.strip()
-            setattr(product, name, value)
     if not product.name:
         errors["name"] = ["Укажите название."]
     if product.price is None:
         errors["price"] = ["Укажите цену."]
     elif not Decimal(0) <= product.price <= MONEY_MAX:
         errors["price"] = [f"Цена от 0 до {MONEY_MAX}."]
-    if product.labour is None:
-        product.labour = Decimal("0.00")
-    elif not Decimal(0) <= product.labour <= MONEY_MAX:
+    if not Decimal(0) <= product.labour <= MONEY_MAX:
         errors["labour"] = [f"Работа от 0 до {MONEY_MAX}."]
     if errors:
         raise Invalid(errors)
-    try:
-        # Field limits and ``Product.clean`` (the sale price is below the price).
-        product.full_clean(exclude=["shop", "search_text"], validate_constraints=False)
-    except DjangoValidationError as exc:
-        raise Invalid(exc.message_dict) from None
+    model_validate(product, exclude=NOT_VALIDATED)
     if product.sku and Product.objects.filter(shop_id=product.shop_id, sku=product.sku).exclude(pk=product.pk).exists():
         raise Invalid({"sku": ["Товар с таким артикулом уже есть."]})
 
@@ -186,21 +171,6 @@ def _replace_extras(*, product: Product, extras: Sequence[ExtraLine]) -> None:
     ProductExtra.objects.bulk_create(
         ProductExtra(product=product, name=extra.name, price=extra.price, quantity=extra.quantity) for extra in extras
     )
-
-
-def product_warnings(*, product: Product) -> list[dict[str, str]]:
-    """What is allowed but probably a mistake in a product as the selectors give it
-    (``[{"code", "message"}]``, empty when none): ``price_below_cost`` when the effective
-    price (the sale price when set, else the price) is below the cost."""
-    warnings: list[dict[str, str]] = []
-    if product.effective_price < product.cost:
-        warnings.append(
-            {
-                "code": "price_below_cost",
-                "message": f"Цена продажи {product.effective_price} ниже себестоимости {product.cost}.",
-            }
-        )
-    return warnings
 
 
 def _replace_recipe(*, product: Product, lines: Sequence[RecipeLine]) -> None:
@@ -301,140 +271,6 @@ def _replace_images(*, product: Product, plan: ImagePlan) -> None:
     )
 
 
-def _quantity(value: Any) -> int | None:
-    """``value`` when it is a quantity of 1..100000, else None."""
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= QUANTITY_MAX:
-        return value
-    return None
-
-
-def resolve_components(*, shop: Shop, components: Sequence[Mapping[str, Any]]) -> list[RecipeLine]:
-    """Check recipe lines ``[{"stock_item_id": int | "stock_item": StockItem, "quantity"}]``
-    against ``shop`` and return them resolved. Raises ``Invalid`` with per-line errors:
-    an unknown or another shop's stock item, a stock item named twice, a quantity outside
-    1..100000. One query for all the ids."""
-    if len(components) > MAX_COMPONENTS:
-        raise Invalid({"components": [f"Не больше {MAX_COMPONENTS} позиций в рецепте."]})
-    ids = []
-    for line in components:
-        item = line.get("stock_item")
-        raw = item.id if isinstance(item, StockItem) else line.get("stock_item_id")
-        ids.append(raw if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= MAX_ID else None)
-    found = stock_items_by_id(shop=shop, ids=[i for i in ids if i is not None])
-    errors: list[dict[str, list[str]]] = []
-    seen: dict[int, int] = {}
-    lines = []
-    for index, (line, item_id) in enumerate(zip(components, ids, strict=True)):
-        line_errors: dict[str, list[str]] = {}
-        item = found.get(item_id) if item_id is not None else None
-        if item is None and "stock_item" not in line and "stock_item_id" not in line:
-            line_errors["stock_item_id"] = ["Укажите складскую позицию."]
-        elif item is None:
-            line_errors["stock_item_id"] = [f"Складская позиция с id={line.get('stock_item_id', item_id)} не найдена."]
-        elif item.id in seen:
-            line_errors["stock_item_id"] = [f"Эта позиция уже есть в рецепте (строка {seen[item.id] + 1})."]
-        else:
-            seen[item.id] = index
-        quantity = _quantity(line.get("quantity"))
-        if quantity is None:
-            line_errors["quantity"] = [f"Количество от 1 до {QUANTITY_MAX}."]
-        errors.append(line_errors)
-        if not line_errors and item is not None and quantity is not None:
-            lines.append(RecipeLine(stock_item=item, quantity=quantity))
-    if any(errors):
-        raise Invalid({"components": errors})
-    return lines
-
-
-# --- the calculator ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CostLine:
-    """A priced recipe line."""
-
-    stock_item: StockItem
-    quantity: int
-    unit_cost: Decimal
-    line_cost: Decimal
-
-
-@dataclass(frozen=True)
-class ExtraLine:
-    """Something priced into a bouquet that is not kept in stock (a card, a delivery box…)."""
-
-    name: str
-    price: Decimal
-    quantity: int
-    line_cost: Decimal
-
-
-@dataclass(frozen=True)
-class Calculation:
-    """What a recipe costs the shop and what the shop's markups suggest charging for it.
-
-    ``cost`` = components + extras + labour; each suggested price = cost × (1 + markup/100)
-    rounded half-up to the shop's ``price_rounding_step``.
-    """
-
-    components: list[CostLine]
-    extras: list[ExtraLine]
-    components_cost: Decimal
-    extras_cost: Decimal
-    labour: Decimal
-    cost: Decimal
-    category: str | None
-    markups: dict[str, Decimal]
-    suggested_prices: dict[str, Decimal]
-
-
-def calculate(
-    *,
-    shop: Shop,
-    components: Sequence[Mapping[str, Any]],
-    extras: Sequence[Mapping[str, Any]] = (),
-    labour: Decimal | None = None,
-    category: str | None = None,
-) -> Calculation:
-    """Price an arbitrary recipe with the current unit costs and ``shop``'s markups for
-    ``category`` (the shop's ``default`` markups when it has none for it, or no category is
-    given). ``labour`` defaults to the shop's ``labour_cost``. Reads only."""
-    lines = resolve_components(shop=shop, components=components)
-    extra_lines = resolve_extras(extras)
-    if labour is None:
-        labour = shop.labour_cost
-    elif not Decimal(0) <= labour <= MONEY_MAX:
-        raise Invalid({"labour": [f"Работа от 0 до {MONEY_MAX}."]})
-    if category is not None and category not in ProductCategory.values:
-        raise Invalid({"category": ["Неизвестная категория товара."]})
-    cost_lines = [
-        CostLine(
-            stock_item=line.stock_item,
-            quantity=line.quantity,
-            unit_cost=line.stock_item.unit_cost,
-            line_cost=quantize_money(line.quantity * line.stock_item.unit_cost),
-        )
-        for line in lines
-    ]
-    components_cost = sum((line.line_cost for line in cost_lines), Decimal("0.00"))
-    extras_cost = sum((line.line_cost for line in extra_lines), Decimal("0.00"))
-    cost = components_cost + extras_cost + labour
-    markups = shop.markup_for(category or DEFAULT_MARKUP_KEY)
-    step = shop.price_rounding_step
-    suggested = {level: round_to_step(with_markup(cost, markups[level]), step) for level in MARKUP_LEVELS}
-    return Calculation(
-        components=cost_lines,
-        extras=extra_lines,
-        components_cost=components_cost,
-        extras_cost=extras_cost,
-        labour=quantize_money(labour),
-        cost=cost,
-        category=category,
-        markups=markups,
-        suggested_prices=suggested,
-    )
-
-
 @transaction.atomic
 def calculation_save(*, shop: Shop, calculation: Calculation, data: Mapping[str, Any]) -> Product:
     """Save a calculation as a product: ``data`` gives ``name``, ``category`` (else the
@@ -459,35 +295,3 @@ def calculation_save(*, shop: Shop, calculation: Calculation, data: Mapping[str,
         return product_create(shop=shop, data=values)
     except Invalid as exc:
         raise Invalid({"save_as": exc.extra["errors"]}) from None
-
-
-def resolve_extras(extras: Sequence[Mapping[str, Any]]) -> list[ExtraLine]:
-    """Check extras ``[{"name", "price": Decimal, "quantity"?}]`` (quantity defaults to 1):
-    at most 50; a name of 1..200 characters; a price of 0..the money column's maximum; a
-    quantity of 1..100000. Raises ``Invalid`` with per-line errors (``{"extras": [{}, {…}]}``)."""
-    if not isinstance(extras, Sequence) or isinstance(extras, str):
-        raise Invalid({"extras": ["Ожидается список дополнительных позиций."]})
-    if len(extras) > MAX_EXTRAS:
-        raise Invalid({"extras": [f"Не больше {MAX_EXTRAS} дополнительных позиций."]})
-    errors: list[dict[str, list[str]]] = []
-    result = []
-    for extra in extras:
-        line_errors: dict[str, list[str]] = {}
-        name = str(extra.get("name") or "").strip()
-        raw_price = extra.get("price")
-        price = raw_price if isinstance(raw_price, Decimal) and raw_price.is_finite() else Decimal(-1)
-        quantity = _quantity(extra.get("quantity", 1))
-        if not name or len(name) > EXTRA_NAME_MAX_LENGTH:
-            line_errors["name"] = [f"Название от 1 до {EXTRA_NAME_MAX_LENGTH} символов."]
-        if not Decimal(0) <= price <= MONEY_MAX:
-            line_errors["price"] = [f"Цена от 0 до {MONEY_MAX}."]
-        if quantity is None:
-            line_errors["quantity"] = [f"Количество от 1 до {QUANTITY_MAX}."]
-        errors.append(line_errors)
-        if not line_errors and quantity is not None:
-            result.append(
-                ExtraLine(name=name, price=price, quantity=quantity, line_cost=quantize_money(price * quantity))
-            )
-    if any(errors):
-        raise Invalid({"extras": errors})
-    return result

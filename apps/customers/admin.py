@@ -1,6 +1,7 @@
-"""Customers in the Django admin. Saving goes through ``apps.customers.services`` (the same
-rules as the API: E.164 phones unique per shop, one default address, tags without
-case duplicates); the forms check the same rules first so mistakes show next to the field."""
+"""Customers in the Django admin. Saving goes through ``apps.customers.services`` and
+``apps.orders.customers`` (the same rules as the API: E.164 phones unique per shop, one default
+address, tags without case duplicates); the forms check the same rules first (the same
+functions) so mistakes show next to the field."""
 
 from __future__ import annotations
 
@@ -14,14 +15,23 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from apps.customers import services
-from apps.customers.models import Customer, CustomerAddress, CustomerTag, ImportantDate
+from apps.customers.constants import MAX_ADDRESSES, MAX_DATES, MAX_TAGS
+from apps.customers.models import (
+    Customer,
+    CustomerAddress,
+    CustomerTag,
+    ImportantDate,
+    check_one_default_address,
+    tag_key,
+)
+from apps.orders import customers as order_side
 from flowercrm.admin import ShopScopedAdmin, ShopScopedInline
 from flowercrm.errors import DomainError
 from flowercrm.phone import normalize_phone
 from flowercrm.search import MAX_SEARCH_LENGTH, search_terms
 
 
-def _live_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:  # type: ignore[type-arg]
+def _live_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
     return [
         f
         for f in formset.forms
@@ -30,19 +40,16 @@ def _live_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:  # type: i
     ]
 
 
-class AddressFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+class AddressFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
-        if sum(1 for f in _live_forms(self) if f.cleaned_data.get("is_default")) > 1:
-            raise ValidationError("Основным может быть только один адрес.")
+        check_one_default_address(f.cleaned_data.get("is_default", False) for f in _live_forms(self))
 
 
-class TagFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+class TagFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
-        names = [
-            " ".join(f.cleaned_data["name"].split()).casefold() for f in _live_forms(self) if f.cleaned_data.get("name")
-        ]
+        names = [tag_key(f.cleaned_data["name"]) for f in _live_forms(self) if f.cleaned_data.get("name")]
         if len(names) != len(set(names)):
             raise ValidationError("Теги повторяются (регистр не важен).")
 
@@ -52,14 +59,14 @@ class AddressInline(ShopScopedInline):
     formset = AddressFormSet
     fields = ["label", "address", "entrance", "floor", "intercom", "comment", "is_default"]
     extra = 0
-    max_num = services.MAX_ADDRESSES
+    max_num = MAX_ADDRESSES
 
 
 class ImportantDateInline(ShopScopedInline):
     model = ImportantDate
     fields = ["day", "month", "title", "remind_days_before"]
     extra = 0
-    max_num = services.MAX_DATES
+    max_num = MAX_DATES
 
 
 class TagInline(ShopScopedInline):
@@ -67,10 +74,10 @@ class TagInline(ShopScopedInline):
     formset = TagFormSet
     fields = ["name"]
     extra = 0
-    max_num = services.MAX_TAGS
+    max_num = MAX_TAGS
 
 
-class CustomerForm(forms.ModelForm):  # type: ignore[type-arg]
+class CustomerForm(forms.ModelForm):
     phone = forms.CharField(label="Телефон", max_length=32)
 
     class Meta:
@@ -88,9 +95,10 @@ class CustomerForm(forms.ModelForm):  # type: ignore[type-arg]
         shop_id = cleaned["shop"].pk if cleaned.get("shop") else self.instance.shop_id
         phone = cleaned.get("phone")
         if shop_id and phone:
-            duplicate = Customer.objects.filter(shop_id=shop_id, phone=phone).exclude(pk=self.instance.pk)
-            if duplicate.exists():
-                self.add_error("phone", services.DUPLICATE_PHONE)
+            # The services' rule (main and extra phones together), shown next to the field.
+            error = services.phone_taken(shop_id=shop_id, phone=phone, customer=self.instance)
+            if error:
+                self.add_error("phone", error)
         return cleaned
 
 
@@ -138,7 +146,7 @@ class CustomerAdmin(ShopScopedAdmin):
         data = {f: form.cleaned_data[f] for f in ("phone", "name", "email", "source", "notes")}
         try:
             if change:
-                saved = services.customer_update(customer=obj, data=data)
+                saved = order_side.customer_update(customer=obj, data=data)
             else:
                 saved = services.customer_create(shop=form.cleaned_data["shop"], data=data)
         except DomainError as exc:
@@ -160,7 +168,7 @@ class CustomerAdmin(ShopScopedAdmin):
             elif formset.model is CustomerTag:
                 data["tags"] = [r["name"] for r in rows]
         try:
-            services.customer_update(customer=form.instance, data=data)
+            order_side.customer_update(customer=form.instance, data=data)
         except DomainError as exc:
             messages.error(request, exc.detail + _errors_text(exc))
             raise _Abort from exc

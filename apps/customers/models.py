@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from flowercrm.models import SearchableModel, ShopOwnedModel, TimeStampedModel
+from flowercrm.scopes import ShopScopedManager
 from flowercrm.search import build_search_text
 
 
@@ -38,6 +40,34 @@ SOURCE_EN = {
 # Days in each month of a leap year: 29 February is a valid important date (it falls on
 # 28 February in other years, see ``apps.customers.selectors``).
 DAYS_IN_MONTH = {month: calendar.monthrange(2000, month)[1] for month in range(1, 13)}
+
+
+def day_in_month_error(*, day: int, month: int) -> str | None:
+    """Why ``day.month`` is no date (31 April, 30 February), or ``None``."""
+    if month in DAYS_IN_MONTH and day and day > DAYS_IN_MONTH[month]:
+        return f"В этом месяце не больше {DAYS_IN_MONTH[month]} дней."
+    return None
+
+
+ONE_DEFAULT_ADDRESS = "Основным может быть только один адрес."
+
+
+def check_one_default_address(defaults: Iterable[bool]) -> None:
+    """A customer's addresses have at most one default: ``defaults`` are the ``is_default``
+    flags of the whole list (the services, the API and the admin's inline check it here; the
+    partial unique index ``customers_address_one_default`` is its database form)."""
+    if sum(1 for is_default in defaults if is_default) > 1:
+        raise ValidationError(ONE_DEFAULT_ADDRESS)
+
+
+def normalize_tag(raw: str) -> str:
+    """A tag as stored: runs of whitespace made one space, none at the ends."""
+    return " ".join(raw.split())
+
+
+def tag_key(raw: str) -> str:
+    """What makes two tags the same tag: their normalised spelling, case ignored."""
+    return normalize_tag(raw).casefold()
 
 
 def days_in_month_q() -> models.Q:
@@ -107,6 +137,8 @@ class CustomerTag(TimeStampedModel):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=50)
 
+    objects = ShopScopedManager("customer__shop")
+
     class Meta:
         ordering = ["name", "id"]
         constraints = [
@@ -130,6 +162,8 @@ class CustomerAddress(TimeStampedModel):
     comment = models.TextField(blank=True, default="")
     is_default = models.BooleanField(default=False)
 
+    objects = ShopScopedManager("customer__shop")
+
     class Meta:
         ordering = ["-is_default", "id"]
         constraints = [
@@ -152,6 +186,8 @@ class ImportantDate(TimeStampedModel):
     title = models.CharField(max_length=200)
     remind_days_before = models.PositiveSmallIntegerField(default=3, validators=[MaxValueValidator(60)])
 
+    objects = ShopScopedManager("customer__shop")
+
     class Meta:
         ordering = ["month", "day", "id"]
         constraints = [
@@ -168,8 +204,9 @@ class ImportantDate(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.month in DAYS_IN_MONTH and self.day and self.day > DAYS_IN_MONTH[self.month]:
-            raise ValidationError({"day": [f"В этом месяце не больше {DAYS_IN_MONTH[self.month]} дней."]})
+        error = day_in_month_error(day=self.day, month=self.month)
+        if error:
+            raise ValidationError({"day": [error]})
 
 
 class DateReminder(models.Model):
@@ -179,6 +216,8 @@ class DateReminder(models.Model):
     important_date = models.ForeignKey(ImportantDate, on_delete=models.CASCADE, related_name="reminders")
     occurrence = models.DateField()
     sent_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ShopScopedManager("important_date__customer__shop")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["important_date", "occurrence"], name="customers_reminder_once")]

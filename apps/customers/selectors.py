@@ -1,44 +1,21 @@
-"""Reads of customers: the list with order statistics, a customer's orders, upcoming dates."""
+"""Reads of customers: the shop's customers and their upcoming important dates (the order
+side — statistics, a customer's orders, the florist's buyers — is ``apps.orders.customers``)."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.db.models import (
-    Count,
-    DateTimeField,
-    DecimalField,
-    Exists,
-    IntegerField,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 
+from apps.customers.constants import MAX_UPCOMING_DAYS
 from apps.customers.models import Customer, ImportantDate
-from apps.orders.models import Order, OrderStatus, Payment
-from apps.orders.visibility import florist_visible_q
 from flowercrm.search import fold, search_terms
 
 if TYPE_CHECKING:
     from apps.shops.models import Shop
-
-MAX_UPCOMING_DAYS = 366
-
-
-def _stat(rows: QuerySet[Any], aggregate: Any, output_field: Any, *, by: str = "customer_id") -> Subquery:
-    """One aggregate over a customer's rows as a correlated subquery (grouped by the
-    customer, so nothing joined elsewhere in the list can multiply it)."""
-    return Subquery(rows.values(by).annotate(value=aggregate).values("value")[:1], output_field=output_field)
 
 
 def customer_scope(*, shop: Shop) -> QuerySet[Customer]:
@@ -47,43 +24,11 @@ def customer_scope(*, shop: Shop) -> QuerySet[Customer]:
 
 
 def customer_list(*, shop: Shop) -> QuerySet[Customer]:
-    """Customers of ``shop`` with their statistics (ARCHITECTURE §11.1): ``orders_count`` and
-    ``last_order_at`` of their non-cancelled orders, and ``total_spent`` — the money actually
-    received: every payment net of refunds over all their orders (a paid order cancelled
-    without a refund still kept the money). Addresses, dates, tags and extra phones are
-    prefetched: a page costs the same number of queries whatever its size."""
-    counted = Order.objects.filter(customer=OuterRef("pk")).exclude(status=OrderStatus.CANCELLED).order_by()
-    payments = Payment.objects.filter(order__customer=OuterRef("pk")).order_by()
-    money: Any = DecimalField(max_digits=16, decimal_places=2)
-    return (
-        customer_scope(shop=shop)
-        .annotate(
-            orders_count=Coalesce(_stat(counted, Count("id"), IntegerField()), Value(0)),
-            total_spent=Coalesce(
-                _stat(payments, Sum("amount"), money, by="order__customer_id"),
-                Value(Decimal("0.00")),
-                output_field=money,
-            ),
-            last_order_at=_stat(counted, Max("created_at"), DateTimeField()),
-        )
-        .prefetch_related("addresses", "important_dates", "tags", "extra_phones")
-    )
-
-
-def customer_list_for_florist(*, shop: Shop) -> QuerySet[Customer]:
-    """Customers a florist may see: buyers of orders the florist may see (from confirmation
-    on). Only the compact fields are read."""
-    visible = Order.objects.filter(florist_visible_q(), customer=OuterRef("pk"))
-    return customer_scope(shop=shop).filter(Exists(visible)).only("id", "shop_id", "name", "phone")
-
-
-def customer_orders(*, shop: Shop, customer: Customer) -> QuerySet[Order]:
-    """A customer's orders (cancelled too), newest first, with the summary fields only."""
-    return (
-        Order.objects.filter(shop=shop, customer=customer)
-        .only("id", "shop_id", "number", "status", "delivery_date", "total", "created_at")
-        .order_by("-created_at", "-id")
-    )
+    """Customers of ``shop`` with their addresses, dates, tags and extra phones prefetched: a
+    page costs the same number of queries whatever its size. The order statistics of the list
+    (``orders_count``, ``total_spent``, ``last_order_at``) are added by
+    ``apps.orders.customers.customers_with_stats``."""
+    return customer_scope(shop=shop).prefetch_related("addresses", "important_dates", "tags", "extra_phones")
 
 
 # --- upcoming dates --------------------------------------------------------------------------

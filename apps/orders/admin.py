@@ -53,7 +53,7 @@ class OrderPhotoInline(ShopScopedReadOnlyInline):
         return image_preview(obj.image, height=120)
 
 
-class OrderAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class OrderAdminForm(forms.ModelForm):
     transition_to = forms.ChoiceField(label="Перевести в статус", required=False)
     transition_reason = forms.CharField(label="Причина", required=False, max_length=1000)
 

@@ -8,7 +8,12 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.orders import models as m
+        from apps.orders.visibility import florist_may_see
+        from apps.production.events import floor_rule_set
         from flowercrm import meta
+
+        # Production sits below orders: its task feed gets the floor's rule from here.
+        floor_rule_set(florist_may_see)
 
         meta.register("order_statuses", m.OrderStatus, en=m.ORDER_STATUS_EN)
         meta.register("delivery_methods", m.DeliveryMethod, en=m.DELIVERY_METHOD_EN)

@@ -4,10 +4,11 @@ changes, and what a reconnecting socket is replayed from the event log.
 Every order change is logged by ``apps.orders.services.order_log_event``, which calls
 ``publish_order_event``: the event log id is the message ``id``; ``created`` is an
 ``order_created`` message, every other log type an ``order_update`` with ``event`` = the type.
-Payloads are built from the order as it is at commit time (live) or now (replay), by the
-list serializer of the audience's role: the office gets the full summary; florists only
-the orders they may see, without money, and no payment events at all (nor an edit that
-changed only money) — ``apps.orders.visibility``; a courier only the orders assigned to them.
+Payloads are built from the order as it is at commit time (live) or now (replay), as the
+list row of the audience's role (``apps.orders.rows``: the list endpoint's row, without the
+API's serializers): the office gets the full summary; florists only the orders they may see,
+without money, and no payment events at all (nor an edit that changed only money) —
+``apps.orders.visibility``; a courier only the orders assigned to them.
 """
 
 from __future__ import annotations
@@ -18,16 +19,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Q
 from django.utils import timezone
-from rest_framework.serializers import Serializer
 
-from apps.orders.api.serializers import (
-    OrderSummaryCourierSerializer,
-    OrderSummaryFloristSerializer,
-    OrderSummarySerializer,
-)
 from apps.orders.models import EventType, Order, OrderEvent
+from apps.orders.rows import order_row
 from apps.orders.selectors import order_list
-from apps.orders.status import allowed_transitions
 from apps.orders.visibility import HIDDEN_EVENT_TYPES, florist_event_data, florist_may_see, florist_visible_q
 from apps.shops.models import Shop
 from flowercrm import events
@@ -52,26 +47,24 @@ def _read_orders(shop: Shop, order_ids: Iterable[int]) -> dict[int, Order]:
 
 def order_payload(order: Order, audience: str) -> dict[str, Any] | None:
     """The list row ``audience`` sees for ``order`` (None: the order is not theirs to see),
-    with ``allowed_transitions`` for that audience's role."""
-    serializer: type[Serializer[Any]]
+    with ``allowed_transitions`` for that audience's role — the list endpoint's row, built
+    without the API's serializers (``apps.orders.rows``)."""
+    user_id: int | None = None  # admin and manager share every transition
     if audience == events.OFFICE:
-        role, user_id, serializer = Role.MANAGER, None, OrderSummarySerializer
+        role = Role.MANAGER
     elif audience == events.FLOOR:
         if not florist_may_see(order):
             return None
-        role, user_id, serializer = Role.FLORIST, None, OrderSummaryFloristSerializer
+        role = Role.FLORIST
     elif audience.startswith(events.COURIER_PREFIX):
         user_id = int(audience.removeprefix(events.COURIER_PREFIX))
         if order.courier_id != user_id:
             return None
-        role, serializer = Role.COURIER, OrderSummaryCourierSerializer
+        role = Role.COURIER  # only a courier's transitions depend on the person
     else:
         return None
     with timezone.override(order.shop.zoneinfo):
-        data = dict(serializer(order, context={"role": role}).data)
-    # Admin and manager share every transition; only a courier's depend on the person.
-    data["allowed_transitions"] = allowed_transitions(order, role=role, user_id=user_id)
-    return data
+        return order_row(order, role=role, user_id=user_id)
 
 
 def unassigned_payload(order: Order) -> dict[str, Any]:

@@ -1,28 +1,19 @@
-from __future__ import annotations
+"""The order list's filters (``GET /api/orders/?status=…&florist=me…``)."""
 
-from typing import Any
+from __future__ import annotations
 
 import django_filters
 from django.db.models import QuerySet
-from rest_framework import serializers
 
 from apps.orders.models import DeliveryMethod, Order, OrderStatus, PaymentStatus
-from flowercrm.filters import CommaListFilter, IdFilter, IsoDateFilter, LocalDateFromFilter, LocalDateToFilter
-
-
-class PersonFilter(django_filters.CharFilter):
-    """``?florist=12`` or ``?florist=me``."""
-
-    def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
-        if not value:
-            return qs
-        if value == "me":
-            return qs.filter(**{f"{self.field_name}_id": self.parent.request.user.pk})
-        if value == "none":
-            return qs.filter(**{f"{self.field_name}__isnull": True})
-        if not value.isdigit() or len(value) > 18:
-            raise serializers.ValidationError({self.field_name: ["Ожидается id, me или none."]})
-        return qs.filter(**{f"{self.field_name}_id": int(value)})
+from flowercrm.filters import (
+    CommaListFilter,
+    IdFilter,
+    IsoDateFilter,
+    LocalDateFromFilter,
+    LocalDateToFilter,
+    PersonFilter,
+)
 
 
 class OrderFilter(django_filters.FilterSet):

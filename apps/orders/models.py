@@ -7,10 +7,12 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from flowercrm.models import SearchableModel, ShopOwnedModel, TimeStampedModel
+from flowercrm.scopes import ShopScopedManager
 
 
 class OrderStatus(models.TextChoices):
@@ -125,6 +127,8 @@ class OrderCounter(models.Model):
     shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="+")
     last_number = models.PositiveIntegerField(default=0)
 
+    objects = ShopScopedManager()
+
     def __str__(self) -> str:
         return f"{self.shop_id}: {self.last_number}"
 
@@ -226,6 +230,24 @@ class Order(SearchableModel, ShopOwnedModel):
     def __str__(self) -> str:
         return f"№{self.number}"
 
+    def clean(self) -> None:
+        """The delivery window and the address, checked for every writer (API, admin, services)."""
+        super().clean()
+        errors: dict[str, str] = {}
+        start, end = self.delivery_time_from, self.delivery_time_to
+        if start is not None and end is not None and end < start:
+            errors["delivery_time_to"] = "Окно доставки заканчивается раньше, чем начинается."
+        elif (start is None) != (end is None):
+            errors["delivery_time_to"] = "Укажите оба конца окна доставки или ни одного."
+        if (
+            self.delivery_method == DeliveryMethod.DELIVERY
+            and not self.delivery_address.strip()
+            and not self.address_needs_clarification
+        ):
+            errors["delivery_address"] = "Укажите адрес доставки или отметьте «адрес уточняется»."
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def customer_name(self) -> str:
         return self.customer.name if self.customer_id else ""
@@ -250,6 +272,8 @@ class OrderItem(TimeStampedModel):
     unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
 
+    objects = ShopScopedManager("order__shop")
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -273,6 +297,8 @@ class OrderReservation(models.Model):
     stock_item = models.ForeignKey("warehouse.StockItem", on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
 
+    objects = ShopScopedManager("order__shop")
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["order", "stock_item"], name="orders_reservation_unique"),
@@ -295,6 +321,8 @@ class Payment(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = ShopScopedManager("order__shop")
+
     class Meta:
         ordering = ["paid_at", "id"]
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="orders_payment_nonzero")]
@@ -315,6 +343,8 @@ class OrderEvent(models.Model):
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    objects = ShopScopedManager()
+
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["shop", "id"]), models.Index(fields=["order", "id"])]
@@ -334,6 +364,8 @@ class OrderPhoto(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = ShopScopedManager("order__shop")
+
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
@@ -344,25 +376,3 @@ class OrderPhoto(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.order} {self.kind}"
-
-
-class IdempotencyKey(models.Model):
-    """A client's ``Idempotency-Key`` for a POST: the first answer is kept for 24 hours and
-    replayed to retries with the same body."""
-
-    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    scope = models.CharField(max_length=100)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["shop", "user", "scope", "key"], name="orders_idempotency_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.key

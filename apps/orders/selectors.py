@@ -75,6 +75,21 @@ def order_search_for_courier(*, orders: QuerySet[Order], terms: list[str]) -> Qu
     return orders.filter((matched & Q(is_anonymous=False)) | Q(pk__in=shown))
 
 
+def order_list_for_courier(*, orders: QuerySet[Order], terms: list[str], by_customer: bool) -> QuerySet[Order]:
+    """A courier's filtered list: neither their search (``terms``) nor a filter by buyer
+    (``by_customer``: ``?customer=``) may tell them who the buyer of an anonymous order is."""
+    orders = order_search_for_courier(orders=orders, terms=terms)
+    return orders.filter(is_anonymous=False) if by_customer else orders
+
+
+def order_list_ordering(*, role: str) -> tuple[str, ...]:
+    """The default order of ``order_list`` for ``role``: a courier's open deliveries first (its
+    ``is_closed``), by date and window; everyone else's newest first."""
+    if role == Role.COURIER:
+        return ("is_closed", "delivery_date", "delivery_time_from", "id")
+    return ("-created_at", "-id")
+
+
 def order_for_tracking(*, token: str) -> Order | None:
     return (
         Order.objects.select_related("shop")

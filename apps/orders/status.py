@@ -1,44 +1,49 @@
 """The order status machine of ARCHITECTURE §4: one table, read by the transition service,
-the API (``allowed_transitions``), the admin and the tests."""
+the API (``allowed_transitions``), the admin and the tests.
+
+Each row names its effect: the function of ``apps.orders.services.transitions.EFFECTS`` that
+does the stock work and the production-task work of that move (None: the status alone
+changes). Who may make a move comes from the role matrix (``flowercrm.roles``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from apps.orders.models import DeliveryMethod, Order, OrderStatus
-from flowercrm.roles import Role
+from flowercrm.roles import WRITE, Role, holders
 
 S = OrderStatus
-OFFICE = frozenset({Role.ADMIN, Role.MANAGER})
-FLOOR = frozenset({Role.ADMIN, Role.MANAGER, Role.FLORIST})
+OFFICE = holders("orders", WRITE)
+FLOOR = holders("orders", "production_transition")
 # "courier" here means the courier assigned to the order; other couriers never see it.
-ROAD = frozenset({Role.ADMIN, Role.MANAGER, Role.COURIER})
+ROAD = holders("orders", "delivery_transition")
 
 
 @dataclass(frozen=True)
 class Transition:
     roles: frozenset[str]
+    effect: str | None = None  # a key of ``apps.orders.services.transitions.EFFECTS``
     reason_required: bool = False
     method: str | None = None  # only for orders with this delivery method
 
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (S.NEW, S.CONFIRMED): Transition(OFFICE),
-    (S.CONFIRMED, S.IN_PRODUCTION): Transition(FLOOR),
-    (S.IN_PRODUCTION, S.ASSEMBLED): Transition(FLOOR),
-    (S.ASSEMBLED, S.OUT_FOR_DELIVERY): Transition(ROAD, method=DeliveryMethod.DELIVERY),
+    (S.NEW, S.CONFIRMED): Transition(OFFICE, "confirm"),
+    (S.CONFIRMED, S.IN_PRODUCTION): Transition(FLOOR, "start"),
+    (S.IN_PRODUCTION, S.ASSEMBLED): Transition(FLOOR, "assemble"),
+    (S.ASSEMBLED, S.OUT_FOR_DELIVERY): Transition(ROAD, "dispatch", method=DeliveryMethod.DELIVERY),
     (S.ASSEMBLED, S.READY_FOR_PICKUP): Transition(FLOOR, method=DeliveryMethod.PICKUP),
-    (S.OUT_FOR_DELIVERY, S.DELIVERED): Transition(ROAD),
-    (S.READY_FOR_PICKUP, S.DELIVERED): Transition(FLOOR),
+    (S.OUT_FOR_DELIVERY, S.DELIVERED): Transition(ROAD, "deliver"),
+    (S.READY_FOR_PICKUP, S.DELIVERED): Transition(FLOOR, "deliver"),
     # Steps back, each with a reason.
-    (S.CONFIRMED, S.NEW): Transition(OFFICE, reason_required=True),
-    (S.IN_PRODUCTION, S.CONFIRMED): Transition(FLOOR, reason_required=True),
-    (S.ASSEMBLED, S.IN_PRODUCTION): Transition(FLOOR, reason_required=True),
+    (S.CONFIRMED, S.NEW): Transition(OFFICE, "back_to_new", reason_required=True),
+    (S.IN_PRODUCTION, S.CONFIRMED): Transition(FLOOR, "back_to_confirmed", reason_required=True),
+    (S.ASSEMBLED, S.IN_PRODUCTION): Transition(FLOOR, "reassemble", reason_required=True),
     (S.OUT_FOR_DELIVERY, S.ASSEMBLED): Transition(ROAD, reason_required=True),
     (S.READY_FOR_PICKUP, S.ASSEMBLED): Transition(ROAD, reason_required=True),
     # Cancelling: from anything but the final statuses.
     **{
-        (status, S.CANCELLED): Transition(OFFICE, reason_required=True)
+        (status, S.CANCELLED): Transition(OFFICE, "cancel", reason_required=True)
         for status in (S.NEW, S.CONFIRMED, S.IN_PRODUCTION, S.ASSEMBLED, S.READY_FOR_PICKUP, S.OUT_FOR_DELIVERY)
     },
 }

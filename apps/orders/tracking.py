@@ -4,7 +4,21 @@ Latin letters, with or without commas, in any order — so when in doubt, show l
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+
+from django.utils import timezone
+
+from apps.orders.models import Order
+
+# Tracking links die this long after the order is delivered or cancelled.
+TRACKING_KEPT_FOR = dt.timedelta(days=30)
+
+
+def tracking_closed(order: Order) -> bool:
+    """Tracking links die 30 days after the order is delivered or cancelled."""
+    return order.closed_at is not None and timezone.now() - order.closed_at > TRACKING_KEPT_FOR
+
 
 # Words that begin a house, building, flat, entrance, floor, intercom or office: the street
 # ends before them (compared case-folded, without dots and the like).

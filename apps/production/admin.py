@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.accounts.models import User
-from apps.production import services
+from apps.orders import services
 from apps.production.models import ProductionTask
 from flowercrm.admin import ShopScopedAdmin, back_office_roles
 from flowercrm.errors import DomainError

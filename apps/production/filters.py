@@ -1,3 +1,5 @@
+"""The queue's filters (``GET /api/production/tasks/?status=…&florist=me&search=…``)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,11 +7,10 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
-from apps.orders.filters import PersonFilter
 from apps.production.models import ProductionTask, TaskStatus
 from apps.production.selectors import task_search
 from flowercrm.auth import shop_auth
-from flowercrm.filters import CommaListFilter, IsoDateFilter, search_query_terms
+from flowercrm.filters import CommaListFilter, IsoDateFilter, PersonFilter, search_query_terms
 
 
 class TaskFilter(django_filters.FilterSet):

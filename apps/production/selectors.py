@@ -1,4 +1,5 @@
-"""Reads of the florists' queue."""
+"""Reads of the florists' queue. Orders are reached through the task's relation (production
+never imports orders)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from apps.orders.models import OrderItem
 from apps.production.models import ProductionTask, TaskStatus
 from apps.shops.models import Shop
 
@@ -20,7 +20,7 @@ def task_list(*, shop: Shop) -> QuerySet[ProductionTask]:
     return (
         ProductionTask.objects.filter(shop=shop)
         .select_related("order", "florist", "result_photo__image", "result_photo__created_by")
-        .prefetch_related(Prefetch("order__items", queryset=OrderItem.objects.order_by("id")))
+        .prefetch_related("order__items")  # in ``id`` order (the items' default ordering)
     )
 
 
@@ -32,11 +32,13 @@ def task_search(*, shop: Shop, tasks: QuerySet[ProductionTask], terms: list[str]
     a renamed product had when it was sold; case-insensitive beyond ASCII on PostgreSQL)."""
     if not terms:
         return tasks
-    items = OrderItem.objects.filter(order__shop=shop).filter(
-        reduce(or_, (Q(product__search_text__contains=t) | Q(name__icontains=t) for t in terms))
+    by_item = ProductionTask.objects.filter(shop=shop).filter(
+        reduce(
+            or_, (Q(order__items__product__search_text__contains=t) | Q(order__items__name__icontains=t) for t in terms)
+        )
     )
     by_order = reduce(or_, (Q(order__search_text__contains=t) for t in terms))
-    return tasks.filter(by_order | Q(order_id__in=items.values("order_id")))
+    return tasks.filter(by_order | Q(pk__in=by_item.values("pk")))
 
 
 def florist_stats(*, shop: Shop, date_from: dt.date | None, date_to: dt.date | None) -> list[dict[str, Any]]:

@@ -44,7 +44,7 @@ class ShopAdmin(ShopScopedAdmin):
         return bool(request.user.is_superuser)
 
 
-class MembershipAddForm(forms.ModelForm):  # type: ignore[type-arg]
+class MembershipAddForm(forms.ModelForm):
     """Adding a member goes through ``staff_add``: a known phone is only invited."""
 
     phone = forms.CharField(label="Телефон", max_length=32)

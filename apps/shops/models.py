@@ -15,6 +15,7 @@ from django.db import models
 from apps.shops.slugs import SLUG_MAX_LENGTH, unique_slug, validate_slug
 from flowercrm.models import SearchableModel, TimeStampedModel
 from flowercrm.roles import Role
+from flowercrm.scopes import ShopScopedManager
 from flowercrm.search import build_search_text
 
 MARKUP_LEVELS = ("minimum", "recommended", "premium")
@@ -119,6 +120,8 @@ class DeliveryZone(TimeStampedModel):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="delivery_zones")
     name = models.CharField(max_length=120)
     fee = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
+
+    objects = ShopScopedManager()
 
     class Meta:
         ordering = ["name", "id"]

@@ -1,21 +1,20 @@
-"""Every write to shops, staff and settings."""
+"""Every write to shops, staff and settings (sessions: ``apps.shops.sessions``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.accounts.services import user_get_or_create, user_rename, user_sync_staff
+from apps.accounts.services import user_get_or_create, user_rename
 from apps.shops.invitations import invitation_notify
 from apps.shops.models import DeliveryZone, Membership, MembershipStatus, Shop
 from flowercrm import events
-from flowercrm.errors import Conflict, Invalid, NotFound
-from flowercrm.roles import Role
+from flowercrm.errors import Conflict, DomainError, Invalid, NotFound
+from flowercrm.roles import BACK_OFFICE_ROLES, Role
+from flowercrm.updates import model_update, model_validate
 
 SETTINGS_FIELDS = (
     "name",
@@ -27,6 +26,16 @@ SETTINGS_FIELDS = (
     "price_rounding_step",
     "low_stock_notify",
 )
+# A membership's relations are set by the services, not by input: not re-read to validate.
+MEMBERSHIP_RELATIONS = ("user", "shop", "invited_by")
+
+
+class MemberNotRemovable(DomainError):
+    """People who accepted are deactivated, never deleted (the event log keeps who did what)."""
+
+    status_code = 405
+    code = "method_not_allowed"
+    default_detail = "Сотрудника нельзя удалить — отключите ему доступ."
 
 
 @dataclass(frozen=True)
@@ -56,15 +65,18 @@ def shop_create(
         raise Conflict(f"Адрес магазина «{slug}» уже занят.")
     shop = Shop(name=name, currency=currency, slug=slug)
     shop.slug = shop.slug or shop.free_slug()
-    try:
-        shop.full_clean(validate_unique=False)
-    except DjangoValidationError as exc:
-        raise Invalid(exc.message_dict) from None
+    model_validate(shop)
     shop.save()
     staff = staff_add(
         shop=shop, phone=admin_phone, name=admin_name, role=Role.ADMIN, password=admin_password, invite_existing=False
     )
     return shop, staff
+
+
+def user_sync_staff(*, user: User) -> None:
+    """``is_staff`` (Django admin access) follows active admin/manager memberships."""
+    should = user.is_superuser or Membership.objects.active().filter(user=user, role__in=BACK_OFFICE_ROLES).exists()
+    model_update(instance=user, fields=["is_staff"], data={"is_staff": should}, validate=False)
 
 
 @transaction.atomic
@@ -125,9 +137,8 @@ def invitation_accept(*, user: User, invitation_id: int) -> Membership:
     """Accept an invitation: the membership becomes active and the person may work in that
     shop (and enter the Django admin for a back-office role)."""
     membership = _own_invitation(user=user, invitation_id=invitation_id)
-    membership.status = MembershipStatus.ACTIVE
-    membership.is_active = True
-    membership.save(update_fields=["status", "is_active", "updated_at"])
+    accepted = {"status": MembershipStatus.ACTIVE, "is_active": True}
+    model_update(instance=membership, fields=accepted, data=accepted, validate=False)
     user_sync_staff(user=user)
     return membership
 
@@ -140,7 +151,10 @@ def invitation_decline(*, user: User, invitation_id: int) -> None:
 
 @transaction.atomic
 def invitation_cancel(*, membership: Membership) -> None:
-    """The shop withdraws an invitation not yet accepted. A member is deactivated instead."""
+    """The shop withdraws an invitation not yet accepted. A member is deactivated instead
+    (``MemberNotRemovable``); an invitation accepted meanwhile is a ``Conflict``."""
+    if not membership.is_invited:
+        raise MemberNotRemovable()
     locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
     if locked is None or not locked.is_invited:
         raise Conflict("Приглашение уже принято: отключите доступ сотрудника вместо удаления.")
@@ -166,8 +180,12 @@ def staff_update(
     by that user (they may work in other shops too); the name of a pending invitation is the
     shop's own note; the role rules are ``membership_update``'s."""
     if name is not None and membership.is_invited:
-        membership.invited_name = name.strip()
-        membership.save(update_fields=["invited_name", "updated_at"])
+        model_update(
+            instance=membership,
+            fields=["invited_name"],
+            data={"invited_name": name.strip()},
+            exclude_validation=MEMBERSHIP_RELATIONS,
+        )
     elif name is not None:
         if membership.user_id != actor.pk:
             raise Invalid({"name": ["Имя меняет только сам пользователь."]})
@@ -190,23 +208,16 @@ def membership_update(
     loses_admin = membership.role == Role.ADMIN and membership.is_active and (new_role != Role.ADMIN or not new_active)
     if loses_admin and len(admins) <= 1:
         raise Conflict("Нельзя понизить или отключить последнего администратора магазина.")
-    changed = []
-    if new_role != membership.role:
-        membership.role = new_role
-        changed.append("role")
-    if new_active != membership.is_active:
-        membership.is_active = new_active
-        changed.append("is_active")
-    if changed:
-        membership.save(update_fields=[*changed, "updated_at"])
+    changes = model_update(
+        instance=membership,
+        fields=["role", "is_active"],
+        data={"role": new_role, "is_active": new_active},
+        exclude_validation=MEMBERSHIP_RELATIONS,
+    )
+    if changes:
         user_sync_staff(user=membership.user)
         events.force_close(user_id=membership.user_id, shop_id=membership.shop_id)  # sockets re-authorise
     return membership
-
-
-def membership_touch(*, membership: Membership) -> None:
-    """Remember this shop as the user's most recently used one."""
-    Membership.objects.filter(pk=membership.pk).update(last_used_at=timezone.now())
 
 
 @transaction.atomic
@@ -215,9 +226,9 @@ def shop_update(*, shop: Shop, data: dict[str, Any]) -> Shop:
     rows with an ``id`` are updated, rows without one are created, the others removed.
     Renaming keeps the slug (links to the shop keep working)."""
     shop = Shop.objects.select_for_update().get(pk=shop.pk)
-    for field in SETTINGS_FIELDS:
-        if field in data:
-            setattr(shop, field, data[field])
+    model_update(instance=shop, fields=SETTINGS_FIELDS, data=data, validate=False, save=False)
+    # Django's own ValidationError (not ``Invalid``): callers and tests catch it by that type;
+    # the API answers it as the same 400 with the errors by field.
     shop.full_clean()
     shop.save()
     if "delivery_zones" in data:
@@ -225,8 +236,8 @@ def shop_update(*, shop: Shop, data: dict[str, Any]) -> Shop:
     return shop
 
 
-def _replace_zones(*, shop: Shop, zones: list[dict[str, Any]]) -> None:
-    existing = {z.id: z for z in DeliveryZone.objects.filter(shop=shop)}
+def _zones_check(zones: list[dict[str, Any]], existing: dict[int, DeliveryZone]) -> None:
+    """The list as a whole: names differ, no zone twice, every ``id`` is the shop's."""
     names = [z["name"].strip().casefold() for z in zones]
     if len(names) != len(set(names)):
         raise Invalid({"delivery_zones": ["Названия зон должны различаться."]})
@@ -237,6 +248,12 @@ def _replace_zones(*, shop: Shop, zones: list[dict[str, Any]]) -> None:
     if any(unknown):
         # Errors nested like the payload: one entry per zone.
         raise Invalid({"delivery_zones": [{"id": ["Зона не найдена."]} if bad else {} for bad in unknown]})
+
+
+def _replace_zones(*, shop: Shop, zones: list[dict[str, Any]]) -> None:
+    existing = {z.id: z for z in DeliveryZone.objects.filter(shop=shop)}
+    _zones_check(zones, existing)
+    ids = [z["id"] for z in zones if z.get("id") is not None]
     # Removed zones go first, so a kept or new zone may take a removed one's name.
     DeliveryZone.objects.filter(shop=shop).exclude(id__in=ids).delete()
     kept = [(existing[z["id"]], z) for z in zones if z.get("id") is not None]
@@ -247,8 +264,8 @@ def _replace_zones(*, shop: Shop, zones: list[dict[str, Any]]) -> None:
             row.name = f"\u2060{row.id}"
             row.save(update_fields=["name", "updated_at"])
     for row, zone in kept:
-        row.name, row.fee = zone["name"].strip(), zone["fee"]
-        row.save()
+        data = {"name": zone["name"].strip(), "fee": zone["fee"]}
+        model_update(instance=row, fields=data, data=data, exclude_validation=["shop"])
     for zone in zones:
         if zone.get("id") is None:
             DeliveryZone.objects.create(shop=shop, name=zone["name"].strip(), fee=zone["fee"])

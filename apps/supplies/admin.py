@@ -1,6 +1,7 @@
-"""Admin of suppliers and supplies. Drafts are edited with their lines inline; receiving
-and cancelling are admin actions that call the same services as the API, and a received or
-cancelled supply is read-only."""
+"""Admin of suppliers and supplies. Drafts are edited with their lines inline and saved
+through the same services as the API (the inline's rows are checked by ``SupplyLine.clean``,
+the line rules of ``apps.supplies.lines``); receiving and cancelling are admin actions that
+call the services too, and a received or cancelled supply is read-only."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from flowercrm.errors import DomainError
 from flowercrm.phone import normalize_phone
 
 
-class SupplierAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class SupplierAdminForm(forms.ModelForm):
     class Meta:
         model = Supplier
         fields = ["shop", "name", "phone", "notes"]
@@ -69,6 +70,18 @@ class SupplierAdmin(ShopScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A supplier with supplies is protected; one without may go.
         return super().has_delete_permission(request, obj) and (obj is None or not obj.supplies.exists())
+
+
+SUPPLY_FORM_FIELDS = ("supplier", "date", "currency", "rate", "notes")
+LINE_FORM_FIELDS = (
+    "stock_item",
+    "new_item_name",
+    "new_item_category",
+    "new_item_height_cm",
+    "new_item_unit",
+    "quantity",
+    "purchase_price",
+)
 
 
 def _is_draft(supply: Model | None) -> bool:
@@ -160,10 +173,38 @@ class SupplyAdmin(ShopScopedAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    # --- saving through the services -------------------------------------------------------
+
     def save_model(self, request: HttpRequest, obj: Supply, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_by = cast(User, request.user)
-        super().save_model(request, obj, form, change)
+        """A new draft is created by ``supply_create`` (its lines follow in ``save_related``),
+        an existing one changed by ``supply_update``: the rules of the API."""
+        data = {name: form.cleaned_data[name] for name in SUPPLY_FORM_FIELDS if name in form.cleaned_data}
+        try:
+            if change:
+                services.supply_update(supply=obj, actor=cast(User, request.user), data=data)
+            else:
+                created = services.supply_create(
+                    shop=form.cleaned_data["shop"], actor=cast(User, request.user), data=data
+                )
+                obj.pk = created.pk
+                obj._state.adding = False
+        except DomainError as exc:
+            self.refuse(request, exc)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The lines inline, when changed, replaces the draft's lines through ``supply_update``."""
+        form.save_m2m()
+        for formset in formsets:
+            # Fills new/changed/deleted_objects for the history message; the service writes.
+            formset.save(commit=False)
+            if formset.model is not SupplyLine or not formset.has_changed():
+                continue
+            kept = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            lines = [{name: row.get(name) for name in LINE_FORM_FIELDS} for row in kept]
+            try:
+                services.supply_update(supply=form.instance, actor=cast(User, request.user), data={"lines": lines})
+            except DomainError as exc:
+                self.refuse(request, exc)
 
     @admin.display(description="Сумма (валюта поставки)")
     def total_display(self, obj: Supply) -> str:

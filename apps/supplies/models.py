@@ -14,10 +14,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from apps.supplies.constants import PRICE_STEP, RATE_MAX, SUPPLIER_NAME_MAX_LENGTH
+from apps.supplies.lines import supply_line_errors
+from apps.warehouse.constants import NAME_MAX_LENGTH
 from apps.warehouse.models import StockCategory, StockUnit
-from flowercrm.limits import MONEY_MAX, QUANTITY_MAX
+from flowercrm.limits import QUANTITY_MAX
 from flowercrm.models import SearchableModel, ShopOwnedModel, TimeStampedModel
 from flowercrm.money import quantize_money
+from flowercrm.scopes import ShopScopedManager
 from flowercrm.search import fold
 
 RATE_ONE = Decimal("1")
@@ -37,10 +41,6 @@ def supplier_name_key(name: str) -> str:
     return fold(name)
 
 
-# The largest DecimalField(12, 4): rates and purchase prices.
-RATE_MAX = PRICE_MAX = Decimal("99999999.9999")
-
-
 def currency_rate_errors(*, shop_currency: str, currency: str | None, rate: Decimal | None) -> dict[str, str]:
     """The currency rule of a supply (ARCHITECTURE §4), ``{field: message}`` when broken:
     an ISO code of three Latin capitals; a rate > 0 with at most 4 decimals; the shop's own
@@ -50,7 +50,7 @@ def currency_rate_errors(*, shop_currency: str, currency: str | None, rate: Deci
         return {"currency": "Код валюты — три латинские буквы (KZT, USD, EUR…)."}
     if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 < rate <= RATE_MAX:
         return {"rate": "Курс — число больше нуля."}
-    if rate != rate.quantize(Decimal("0.0001")):
+    if rate != rate.quantize(PRICE_STEP):
         return {"rate": "Не больше 4 знаков после запятой."}
     if code == shop_currency and rate != RATE_ONE:
         return {"rate": f"Поставка в {shop_currency} идёт по курсу 1."}
@@ -61,11 +61,11 @@ class Supplier(SearchableModel, ShopOwnedModel):
     """A grower or wholesaler the shop buys stems and materials from. Names are unique per
     shop regardless of case (``«Голландия опт»`` and ``«голландия ОПТ»`` are one supplier)."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=SUPPLIER_NAME_MAX_LENGTH)
     phone = models.CharField(max_length=32, blank=True, default="")
     notes = models.TextField(blank=True, default="")
     # fold(name): the case-insensitive unique key (``Lower()`` folds only ASCII on SQLite).
-    name_key = models.CharField(max_length=200, editable=False)
+    name_key = models.CharField(max_length=SUPPLIER_NAME_MAX_LENGTH, editable=False)
 
     search_fields = ("name",)
     search_phone_fields = ("phone",)
@@ -170,7 +170,7 @@ class SupplyLine(TimeStampedModel):
     stock_item = models.ForeignKey(
         "warehouse.StockItem", on_delete=models.PROTECT, null=True, blank=True, related_name="supply_lines"
     )
-    new_item_name = models.CharField(max_length=200, blank=True, default="")
+    new_item_name = models.CharField(max_length=NAME_MAX_LENGTH, blank=True, default="")
     new_item_category = models.CharField(
         max_length=16, choices=StockCategory.choices, blank=True, default=StockCategory.FLOWER
     )
@@ -181,6 +181,8 @@ class SupplyLine(TimeStampedModel):
     purchase_price = models.DecimalField(max_digits=12, decimal_places=4)
     # The retail price suggested when the line was received (cost × category markup, rounded).
     suggested_retail_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, editable=False)
+
+    objects = ShopScopedManager("supply__shop")
 
     class Meta:
         ordering = ["id"]
@@ -201,23 +203,26 @@ class SupplyLine(TimeStampedModel):
         return f"{self.stock_item or self.new_item_name} × {self.quantity}"
 
     def clean(self) -> None:
-        """Exactly one of an existing item (of the supply's shop) or a new item's name; the
-        price converted at the supply's rate must fit a money field."""
+        """The line rules of ``apps.supplies.lines`` (the API's and the parser's too), with the
+        supply's shop and rate when the line belongs to one."""
         super().clean()
-        name = (self.new_item_name or "").strip()
-        if (self.stock_item_id is None) == (not name):
-            raise ValidationError("Укажите складскую позицию или название новой позиции (что-то одно).")
         try:
             supply: Supply | None = self.supply
         except Supply.DoesNotExist:
             supply = None
-        if supply is None or supply.shop_id is None:
-            return
-        item = self.stock_item if self.stock_item_id is not None else None
-        if item is not None and item.shop_id != supply.shop_id:
-            raise ValidationError({"stock_item": "Позиция другого магазина."})
-        if self.purchase_price is not None and supply.rate and self.purchase_price * supply.rate > MONEY_MAX:
-            raise ValidationError({"purchase_price": "Цена в валюте магазина слишком велика."})
+        errors = supply_line_errors(
+            shop_id=supply.shop_id if supply is not None else None,
+            rate=supply.rate if supply is not None else None,
+            stock_item=self.stock_item if self.stock_item_id is not None else None,
+            new_item_name=self.new_item_name,
+            new_item_category=self.new_item_category,
+            new_item_height_cm=self.new_item_height_cm,
+            new_item_unit=self.new_item_unit,
+            quantity=self.quantity,
+            purchase_price=self.purchase_price,
+        )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def total(self) -> Decimal:

@@ -8,7 +8,7 @@ name is the rest (it may contain spaces)::
     Эвкалипт Цинерея - 1200 10
     Эвкалипт 350 10
 
-- height: a whole number of centimetres (1..1000) or ``-`` for none (a ``-`` before the price
+- height: a whole number of centimetres (1..500) or ``-`` for none (a ``-`` before the price
   is always the height);
 - price: digits with ``,`` or ``.`` as the decimal separator (at most 4 decimals), no
   thousands separators;
@@ -37,15 +37,16 @@ from typing import Any
 from django.db.models import Q
 
 from apps.shops.models import Shop
+from apps.supplies.constants import MAX_LINES
+from apps.supplies.lines import supply_line_errors
+from apps.warehouse.constants import HEIGHT_MAX_CM, NAME_MAX_LENGTH
 from apps.warehouse.models import StockItem, stock_match_key
 from flowercrm.errors import Invalid
 from flowercrm.limits import QUANTITY_MAX
 from flowercrm.search import fold
 
 MAX_TEXT_LENGTH = 100_000  # characters
-MAX_LINES = 1000  # non-blank lines
-MAX_NAME_LENGTH = 200
-HEIGHT_MAX_CM = 1000
+# Non-blank lines are bounded by ``MAX_LINES``, those of one supply (a pasted list becomes one).
 MAX_SUGGESTIONS = 3
 # Suggestions stay cheap: one query for candidates sharing a first word (at most this many
 # words and rows), and difflib only over the best few candidates of each distinct name.
@@ -54,6 +55,7 @@ MAX_CANDIDATE_ROWS = 1000
 MAX_SCORED_CANDIDATES = 10
 
 _HEIGHT = re.compile(r"[0-9]{1,4}", re.ASCII)
+_NOT_A_HEIGHT = 0  # a number too long to be a height: out of range for the line rules
 _PRICE = re.compile(r"([0-9]{1,8})(?:[.,]([0-9]{1,4}))?", re.ASCII)
 _QUANTITY = re.compile(r"[0-9]{1,6}", re.ASCII)
 FORMAT_HINT = (
@@ -66,39 +68,39 @@ MAX_PARTIAL_CANDIDATES = 5000
 _HEIGHT_TOKEN = re.compile(r"-|[0-9]+", re.ASCII)
 
 
+def _split(tokens: list[str]) -> tuple[str, str | None, str, str]:
+    """``(name, height, price, quantity)`` tokens: three trailing numbers are height, price
+    and quantity; two are price and quantity (no height)."""
+    if len(tokens) >= 4 and _HEIGHT_TOKEN.fullmatch(tokens[-3]):
+        *name_tokens, height_raw, price_raw, quantity_raw = tokens
+        return " ".join(name_tokens), height_raw, price_raw, quantity_raw
+    *name_tokens, price_raw, quantity_raw = tokens
+    return " ".join(name_tokens), None, price_raw, quantity_raw
+
+
 def _parse_line(raw: str) -> tuple[dict[str, Any] | None, str | None]:
     tokens = raw.split()
     if len(tokens) < 3:
         return None, FORMAT_HINT
-    height_raw: str | None = None
-    if len(tokens) >= 4 and _HEIGHT_TOKEN.fullmatch(tokens[-3]):
-        # Three trailing numbers: height, price, quantity.
-        *name_tokens, height_raw, price_raw, quantity_raw = tokens
-    else:
-        *name_tokens, price_raw, quantity_raw = tokens
-    problems: list[str] = []
-    name = " ".join(name_tokens)
-    if len(name) > MAX_NAME_LENGTH:
-        problems.append(f"Название длиннее {MAX_NAME_LENGTH} символов.")
+    name, height_raw, price_raw, quantity_raw = _split(tokens)
     height: int | None = None
     if height_raw is not None and height_raw != "-":
-        if _HEIGHT.fullmatch(height_raw) and 1 <= int(height_raw) <= HEIGHT_MAX_CM:
-            height = int(height_raw)
-        else:
-            problems.append(f"Высота — целое число от 1 до {HEIGHT_MAX_CM} или «-», а не «{height_raw}».")
-    price: Decimal | None = None
+        height = int(height_raw) if _HEIGHT.fullmatch(height_raw) else _NOT_A_HEIGHT
     match = _PRICE.fullmatch(price_raw)
-    if match:
-        price = Decimal(f"{match[1]}.{match[2] or '0'}")
-    else:
-        problems.append(
-            f"Цена — число с «,» или «.» (до 4 знаков после запятой, без разделителей тысяч), а не «{price_raw}»."
-        )
-    quantity: int | None = None
-    if _QUANTITY.fullmatch(quantity_raw) and 1 <= int(quantity_raw) <= QUANTITY_MAX:
-        quantity = int(quantity_raw)
-    else:
-        problems.append(f"Количество — целое число от 1 до {QUANTITY_MAX}, а не «{quantity_raw}».")
+    price = Decimal(f"{match[1]}.{match[2] or '0'}") if match else None
+    quantity = int(quantity_raw) if _QUANTITY.fullmatch(quantity_raw) else None
+    # The ranges are the supply line's (``apps.supplies.lines``); the messages quote the text.
+    broken = supply_line_errors(
+        shop_id=None, rate=None, new_item_name=name, new_item_height_cm=height, quantity=quantity, purchase_price=price
+    )
+    messages = {
+        "new_item_name": f"Название длиннее {NAME_MAX_LENGTH} символов.",
+        "new_item_height_cm": f"Высота — целое число от 1 до {HEIGHT_MAX_CM} или «-», а не «{height_raw}».",
+        "purchase_price": "Цена — число с «,» или «.» (до 4 знаков после запятой, без разделителей тысяч), "
+        f"а не «{price_raw}».",
+        "quantity": f"Количество — целое число от 1 до {QUANTITY_MAX}, а не «{quantity_raw}».",
+    }
+    problems = [message for field, message in messages.items() if field in broken]
     if problems or price is None:
         return None, " ".join(problems)
     # Money strings: at least two decimals, as typed beyond that ("250" → "250.00", "1.2345").
@@ -152,7 +154,7 @@ def supply_text_parse(*, shop: Shop, text: str) -> dict[str, list[dict[str, Any]
     Each item: ``line``, ``name``, ``height_cm``, ``purchase_price`` (a decimal string),
     ``quantity``, ``match`` (``"exact"``, ``"partial"`` or null), ``stock_item_id`` and
     ``stock_item`` (the match, or null) and ``suggestions`` (``[{"id", "name", "height_cm",
-    "unit"}]``, empty when matched). Text over 100 000 characters or 1000 non-blank lines is a
+    "unit"}]``, empty when matched). Text over 100 000 characters or 500 non-blank lines is a
     400. Three queries at most.
     """
     if len(text) > MAX_TEXT_LENGTH:

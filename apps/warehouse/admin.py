@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from apps.accounts.models import User
 from apps.warehouse import services
+from apps.warehouse.constants import HEIGHT_MAX_CM, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from apps.warehouse.models import StockItem, StockMovement, WriteOffReason, stock_match_key
 from flowercrm import roles
 from flowercrm.admin import ShopScopedAdmin
@@ -45,8 +46,8 @@ class FoldedSearchMixin:
         return queryset.filter(**{f"{self.search_text_path}__contains": term}), False
 
 
-class StockItemForm(forms.ModelForm):  # type: ignore[type-arg]
-    height_cm = forms.IntegerField(label="Высота, см", min_value=1, max_value=500, required=False)
+class StockItemForm(forms.ModelForm):
+    height_cm = forms.IntegerField(label="Высота, см", min_value=1, max_value=HEIGHT_MAX_CM, required=False)
     min_quantity = forms.IntegerField(label="Минимальный остаток", min_value=0, max_value=QUANTITY_MAX, initial=0)
 
     class Meta:
@@ -68,7 +69,7 @@ class WriteOffForm(forms.Form):
     quantity = forms.IntegerField(label="Количество", min_value=1, max_value=QUANTITY_MAX)
     reason = forms.ChoiceField(label="Причина", choices=WriteOffReason.choices)
     note = forms.CharField(
-        label="Комментарий", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Комментарий", max_length=NOTE_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def clean(self) -> dict[str, Any]:
@@ -80,7 +81,7 @@ class WriteOffForm(forms.Form):
 
 class StocktakeForm(forms.Form):
     counted_quantity = forms.IntegerField(label="Посчитано", min_value=0, max_value=QUANTITY_MAX)
-    reason = forms.CharField(label="Причина", max_length=services.REASON_MAX_LENGTH, initial="Инвентаризация")
+    reason = forms.CharField(label="Причина", max_length=REASON_MAX_LENGTH, initial="Инвентаризация")
 
 
 @admin.register(StockItem)
@@ -172,7 +173,7 @@ class StockItemAdmin(FoldedSearchMixin, ShopScopedAdmin):
 
     # --- write-off and stocktake pages ----------------------------------------------------
 
-    def get_urls(self) -> list[URLPattern]:  # type: ignore[override]
+    def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
         own = [
             path(
@@ -186,7 +187,7 @@ class StockItemAdmin(FoldedSearchMixin, ShopScopedAdmin):
                 name="{}_{}_stocktake".format(*info),
             ),
         ]
-        return own + super().get_urls()  # type: ignore[operator]
+        return own + super().get_urls()
 
     def _operation_item(self, request: HttpRequest, object_id: str, permission: str) -> StockItem:
         item = self.get_object(request, unquote(object_id))

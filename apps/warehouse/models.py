@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 
+from apps.warehouse.constants import NAME_MAX_LENGTH, REASON_MAX_LENGTH
 from flowercrm.models import SearchableModel, ShopOwnedModel
 from flowercrm.search import fold
 
@@ -72,7 +74,7 @@ class StockItem(SearchableModel, ShopOwnedModel):
     """One kind of stem or material a shop keeps (e.g. «Роза Фридом 60 см»), with what is on
     hand, what orders have reserved, and what one unit cost on average."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
     category = models.CharField(max_length=16, choices=StockCategory.choices, default=StockCategory.FLOWER)
     height_cm = models.PositiveSmallIntegerField(null=True, blank=True)
     unit = models.CharField(max_length=8, choices=StockUnit.choices, default=StockUnit.STEM)
@@ -104,12 +106,12 @@ class StockItem(SearchableModel, ShopOwnedModel):
     def __str__(self) -> str:
         return f"{self.name} {self.height_cm} см" if self.height_cm else self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.match_key = stock_match_key(self.name, self.height_cm)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "match_key" not in update_fields:  # type: ignore[operator]
-            kwargs["update_fields"] = [*update_fields, "match_key"]  # type: ignore[misc]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if update_fields is not None and "match_key" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "match_key"]
+        super().save(*args, **kwargs)
 
     @property
     def available(self) -> int:
@@ -125,7 +127,7 @@ class StockMovement(ShopOwnedModel):
     delta = models.IntegerField()
     balance_after = models.IntegerField()
     # For write-offs one of WriteOffReason; for stocktakes free text.
-    reason = models.CharField(max_length=200, blank=True, default="")
+    reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True, default="")
     note = models.TextField(blank=True, default="")
     # The item's unit cost when the movement happened (values a write-off or a consumption).
     unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))

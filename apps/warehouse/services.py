@@ -16,19 +16,22 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from apps.shops.models import Shop
+from apps.warehouse.constants import REASON_MAX_LENGTH
 from apps.warehouse.events import publish_stock_low
-from apps.warehouse.models import MovementKind, StockItem, StockMovement, WriteOffReason
+from apps.warehouse.models import MovementKind, StockItem, StockMovement, WriteOffReason, stock_match_key
 from apps.warehouse.selectors import is_low_stock
 from flowercrm.errors import InsufficientStock, Invalid, NotFound, Protected
 from flowercrm.limits import QUANTITY_MAX
 from flowercrm.locking import lock_row
+from flowercrm.updates import model_update, model_validate
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
 
 CENT = Decimal("0.01")
-REASON_MAX_LENGTH = 200  # StockMovement.reason
 ITEM_FIELDS = ("name", "category", "height_cm", "unit", "retail_price", "min_quantity", "is_active")
+# Computed by the model on save; the shop is the caller's.
+NOT_VALIDATED = ("shop", "match_key", "search_text")
 # An item edited, moved or deleted while another request deleted it.
 VANISHED = "Складская позиция не найдена: её удалили."
 
@@ -91,9 +94,10 @@ def _movement(
 @transaction.atomic
 def stock_item_create(*, shop: Shop, data: Mapping[str, Any]) -> StockItem:
     """A new stock item with nothing on hand (stock arrives through supplies or a stocktake)."""
-    item = StockItem(shop=shop, **{k: v for k, v in data.items() if k in ITEM_FIELDS})
-    item.full_clean(exclude=["shop", "match_key", "search_text"])
-    _ensure_unique(item)
+    item = StockItem(shop=shop)
+    model_update(instance=item, fields=ITEM_FIELDS, data=data, validate=False, save=False)
+    model_validate(item, exclude=NOT_VALIDATED)
+    _ensure_unique(item, name=item.name, height_cm=item.height_cm)
     item.save()
     return item
 
@@ -103,12 +107,8 @@ def stock_item_update(*, item: StockItem, data: Mapping[str, Any]) -> StockItem:
     """Change an item's description and prices; quantities are never edited here. An item
     deleted meanwhile is ``NotFound`` (404)."""
     item = lock_row(StockItem.objects.all(), item.pk, vanished=NotFound(VANISHED))
-    for field, value in data.items():
-        if field in ITEM_FIELDS:
-            setattr(item, field, value)
-    item.full_clean(exclude=["shop", "match_key", "search_text"])
-    _ensure_unique(item)
-    item.save()
+    _ensure_unique(item, name=data.get("name", item.name), height_cm=data.get("height_cm", item.height_cm))
+    model_update(instance=item, fields=ITEM_FIELDS, data=data, exclude_validation=NOT_VALIDATED)
     return item
 
 
@@ -131,10 +131,10 @@ def stock_item_delete(*, item: StockItem) -> None:
         ) from None
 
 
-def _ensure_unique(item: StockItem) -> None:
-    from apps.warehouse.models import stock_match_key
-
-    key = stock_match_key(item.name, item.height_cm)
+def _ensure_unique(item: StockItem, *, name: str, height_cm: int | None) -> None:
+    """One item per case-folded name and height in a shop (a 400 before the unique
+    constraint would answer 409)."""
+    key = stock_match_key(name or "", height_cm)
     if StockItem.objects.filter(shop_id=item.shop_id, match_key=key).exclude(pk=item.pk).exists():
         raise Invalid({"name": ["Позиция с таким названием и высотой уже есть."]})
 

@@ -18,14 +18,18 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 from flowercrm import events
 from flowercrm.auth import MembershipInactive, TokenInvalid, resolve_access_token
+from flowercrm.scopes import scope
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -54,9 +58,10 @@ def parse_since(value: str | None) -> int | None:
 
 
 def _replay(shop: Shop, role: str, user: User, since: int) -> list[dict[str, Any]]:
-    from apps.orders.events import order_replay
-
-    return order_replay(shop=shop, role=role, user=user, since=since)
+    """The missed messages, from the replay named in ``settings.FLOWERCRM_EVENT_REPLAY`` (the
+    kernel imports no app: the orders app's event log is named there)."""
+    replay: Callable[..., list[dict[str, Any]]] = import_string(settings.FLOWERCRM_EVENT_REPLAY)
+    return replay(shop=shop, role=role, user=user, since=since)
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
@@ -109,7 +114,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "code": "invalid_since", "detail": "since: an event id."})
             return
         try:
-            messages = await database_sync_to_async(_replay)(membership.shop, membership.role, user, since)
+            # The socket's shop scope (``flowercrm.scopes``); the worker thread runs in a copy
+            # of this task's context, so the replay reads that shop's event log only.
+            with scope(shop=membership.shop_id):
+                messages = await database_sync_to_async(_replay)(membership.shop, membership.role, user, since)
         except Exception:
             logger.exception("/ws: replay failed")
             await self.refuse(CLOSE_INTERNAL_ERROR)

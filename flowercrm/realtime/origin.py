@@ -33,7 +33,7 @@ def _origin(scope: dict[str, Any]) -> tuple[bool, ParseResult | None]:
         return True, None
 
 
-class AllowedOriginValidator(OriginValidator):  # type: ignore[misc]
+class AllowedOriginValidator(OriginValidator):
     def __init__(self, application: Any) -> None:
         super().__init__(application, allowed_origins=[])
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from apps.catalog.tests.factories import UploadedImageFactory
 from apps.orders.models import OrderPhoto
-from apps.orders.photos import order_photo_add
+from apps.orders.services import order_photo_add
 from apps.orders.tests.factories import make_order, make_product
 from flowercrm.roles import Role
 

@@ -13,10 +13,9 @@ import pytest
 from django.db import transaction
 
 from apps.orders.models import Order, OrderEvent, OrderStatus
-from apps.orders.services import order_comment_add, order_transition, order_update
+from apps.orders.services import order_comment_add, order_transition, order_update, task_take
 from apps.orders.tests.factories import make_order, make_product, make_stock
 from apps.production.models import ProductionTask
-from apps.production.services import task_take
 from apps.shops.services import membership_update
 from apps.warehouse.services import stock_write_off
 from flowercrm import events

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import io
 import threading
 from datetime import timedelta
@@ -371,7 +372,8 @@ def test_two_concurrent_attaches_of_one_image_one_wins(requires_postgres, shop) 
             connection.close()
 
     barrier_done = threading.Event()
-    threads = [threading.Thread(target=attach) for _ in range(2)]
+    # Threads start without the test's context (its disabled shop scope): carry it over.
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(attach,)) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.orders.models import IdempotencyKey
+from flowercrm.models import IdempotencyKey
 
 pytestmark = pytest.mark.django_db
 

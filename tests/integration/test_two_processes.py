@@ -26,8 +26,8 @@ from django.conf import settings
 from django.db import connection
 from websockets.asyncio.client import connect as ws_connect
 
-from apps.accounts.services import tokens_issue
 from apps.orders.tests.factories import make_order, make_product
+from apps.shops.sessions import tokens_issue
 from flowercrm.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]

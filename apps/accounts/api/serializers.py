@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import User
+from apps.shops.sessions import TokenPair
 
 
 class UserSerializer(serializers.ModelSerializer[User]):
@@ -70,6 +71,20 @@ class TokenResponseSerializer(serializers.Serializer[Any]):
     user = UserSerializer()
     shop = serializers.DictField()
     role = serializers.CharField()
+
+
+def token_body(pair: TokenPair) -> dict[str, Any]:
+    """The answer of login, refresh, switch-shop and verify-otp (``TokenResponseSerializer``)."""
+    shop = pair.membership.shop
+    return {
+        "access_token": pair.access,
+        "refresh_token": pair.refresh,
+        "token_type": "bearer",
+        "expires_in": pair.expires_in,
+        "user": UserSerializer(pair.membership.user).data,
+        "shop": {"id": shop.id, "name": shop.name},
+        "role": pair.membership.role,
+    }
 
 
 class InvitationSerializer(serializers.Serializer[Any]):

@@ -14,12 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from telegram import Update
 
-from apps.accounts import otp, services
-from apps.accounts.api.serializers import TokenResponseSerializer
+from apps.accounts import otp
+from apps.accounts.api.serializers import TokenResponseSerializer, token_body
 from apps.accounts.api.telegram_serializers import SendOtpResponseSerializer, SendOtpSerializer, VerifyOtpSerializer
 from apps.accounts.api.views import NoMembershipDenied
 from apps.accounts.bot import bot_reply_for
 from apps.accounts.throttling import LoginIPThrottle
+from apps.shops import sessions
 from flowercrm.auth import PublicEndpoint
 
 logger = logging.getLogger(__name__)
@@ -64,14 +65,14 @@ class VerifyOtpView(APIView):
         data = VerifyOtpSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            pair = otp.otp_verify(
+            pair = sessions.session_login_otp(
                 phone=data.validated_data["phone"],
                 code=data.validated_data["code"],
                 shop_id=data.validated_data.get("shop_id"),
             )
-        except services.NoMembership:
+        except sessions.NoMembership:
             raise NoMembershipDenied() from None
-        return Response(pair.as_response())
+        return Response(token_body(pair))
 
 
 class TelegramWebhookView(APIView):

@@ -3,8 +3,6 @@ key names and skip the membership checks)."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -22,12 +20,14 @@ from apps.accounts.api.serializers import (
     SwitchShopSerializer,
     TokenResponseSerializer,
     UserSerializer,
+    token_body,
 )
-from apps.accounts.models import User
 from apps.accounts.throttling import LoginIPThrottle, LoginUserThrottle
 from apps.shops import services as shop_services
+from apps.shops import sessions
 from apps.shops.selectors import invitation_list_for_user, membership_list_for_user
-from flowercrm.auth import PublicEndpoint, require_shop_auth
+from flowercrm.auth import PublicEndpoint
+from flowercrm.viewsets import ShopContextMixin
 
 
 class NoMembershipDenied(PermissionDenied):
@@ -35,8 +35,8 @@ class NoMembershipDenied(PermissionDenied):
     default_code = "no_membership"
 
 
-def _login_response(pair: services.TokenPair) -> Response:
-    return Response(pair.as_response())
+def _login_response(pair: sessions.TokenPair) -> Response:
+    return Response(token_body(pair))
 
 
 class LoginView(APIView):
@@ -52,8 +52,8 @@ class LoginView(APIView):
             username=data.validated_data["username"], password=data.validated_data["password"]
         )
         try:
-            pair = services.session_login(user=user, shop_id=data.validated_data.get("shop_id"))
-        except services.NoMembership:
+            pair = sessions.session_login(user=user, shop_id=data.validated_data.get("shop_id"))
+        except sessions.NoMembership:
             raise NoMembershipDenied() from None
         return _login_response(pair)
 
@@ -66,7 +66,7 @@ class RefreshView(APIView):
     def post(self, request: Request) -> Response:
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return _login_response(services.session_refresh(raw_refresh=data.validated_data["refresh_token"]))
+        return _login_response(sessions.session_refresh(raw_refresh=data.validated_data["refresh_token"]))
 
 
 class LogoutView(APIView):
@@ -77,11 +77,14 @@ class LogoutView(APIView):
     def post(self, request: Request) -> Response:
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.session_logout(raw_refresh=data.validated_data["refresh_token"])
+        sessions.session_logout(raw_refresh=data.validated_data["refresh_token"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeView(APIView):
+class MeView(ShopContextMixin):
+    """The caller, the active shop and role, the caller's other shops and the invitations
+    waiting for their answer."""
+
     @extend_schema(
         responses={
             200: inline_serializer(
@@ -97,54 +100,50 @@ class MeView(APIView):
         }
     )
     def get(self, request: Request) -> Response:
-        auth = require_shop_auth(request)
-        shop = auth.shop
-        user = cast(User, request.user)
+        shop, user = self.shop, self.actor
         shops = [{"id": m.shop.id, "name": m.shop.name, "role": m.role} for m in membership_list_for_user(user=user)]
         return Response(
             {
                 "user": UserSerializer(user).data,
                 "shop": {"id": shop.id, "name": shop.name, "currency": shop.currency, "time_zone": shop.time_zone},
-                "role": auth.role,
+                "role": self.role,
                 "shops": shops,
                 "invitations": InvitationSerializer(invitation_list_for_user(user=user), many=True).data,
             }
         )
 
 
-class InvitationAcceptView(APIView):
+class InvitationAcceptView(ShopContextMixin):
     """``POST /api/auth/invitations/{id}/accept``: the caller joins that shop (switch to it
     with ``/api/auth/switch-shop``). Someone else's invitation is 404."""
 
     @extend_schema(request=None, responses={200: InvitationSerializer})
     def post(self, request: Request, pk: str) -> Response:
-        require_shop_auth(request)
-        membership = shop_services.invitation_accept(user=cast(User, request.user), invitation_id=int(pk))
+        membership = shop_services.invitation_accept(user=self.actor, invitation_id=int(pk))
         return Response(InvitationSerializer(membership).data)
 
 
-class InvitationDeclineView(APIView):
+class InvitationDeclineView(ShopContextMixin):
     """``POST /api/auth/invitations/{id}/decline``: the invitation is removed."""
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, pk: str) -> Response:
-        require_shop_auth(request)
-        shop_services.invitation_decline(user=cast(User, request.user), invitation_id=int(pk))
+        shop_services.invitation_decline(user=self.actor, invitation_id=int(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SwitchShopView(APIView):
+class SwitchShopView(ShopContextMixin):
+    """Move the session to another shop of the caller: a new token pair for that shop (the
+    session's refresh token is rotated)."""
+
     @extend_schema(request=SwitchShopSerializer, responses={200: TokenResponseSerializer})
     def post(self, request: Request) -> Response:
-        auth = require_shop_auth(request)
         data = SwitchShopSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            pair = services.session_switch_shop(
-                user=request.user,  # type: ignore[arg-type]
-                access=auth.token,
-                shop_id=data.validated_data["shop_id"],
+            pair = sessions.session_switch_shop(
+                user=self.actor, access=self.auth.token, shop_id=data.validated_data["shop_id"]
             )
-        except services.NoMembership:
+        except sessions.NoMembership:
             raise NoMembershipDenied() from None
         return _login_response(pair)

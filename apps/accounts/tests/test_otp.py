@@ -12,10 +12,10 @@ from django.db import connection
 
 from apps.accounts import otp
 from apps.accounts.models import OTP_MAX_ATTEMPTS, OtpCode, OtpSend, User
-from apps.accounts.services import NoMembership, TokenPair
 from apps.accounts.tests.factories import UserFactory
 from apps.accounts.tests.otp_support import Clock, codes_to, linked_member
 from apps.shops.models import Shop
+from apps.shops.sessions import NoMembership, TokenPair, session_login_otp
 from apps.shops.tests.factories import MembershipFactory, ShopFactory
 from flowercrm.auth import resolve_access_token
 from flowercrm.errors import RateLimited
@@ -59,7 +59,7 @@ def test_code_is_six_digits_stored_only_as_a_keyed_hash(linked, send, telegram_o
 def test_code_comes_from_secrets_zero_padded(linked, send, monkeypatch) -> None:
     monkeypatch.setattr(otp.secrets, "randbelow", lambda n: 42)
     assert send() == "000042"
-    assert otp.otp_verify(phone=PHONE, code="000042").membership == linked
+    assert session_login_otp(phone=PHONE, code="000042").membership == linked
 
 
 def test_the_hash_is_bound_to_the_phone(shop, linked, send) -> None:
@@ -68,7 +68,7 @@ def test_the_hash_is_bound_to_the_phone(shop, linked, send) -> None:
     row = OtpCode.objects.get(phone=PHONE)
     OtpCode.objects.create(phone=other.user.phone, code_hash=row.code_hash, expires_at=row.expires_at)
     with pytest.raises(otp.OtpInvalid):
-        otp.otp_verify(phone=other.user.phone, code=code)
+        session_login_otp(phone=other.user.phone, code=code)
 
 
 # --- lifetime ------------------------------------------------------------------------------
@@ -77,7 +77,7 @@ def test_the_hash_is_bound_to_the_phone(shop, linked, send) -> None:
 def test_valid_at_299_seconds(linked, send, clock: Clock) -> None:
     code = send()
     clock.advance(299)
-    pair = otp.otp_verify(phone=PHONE, code=code)
+    pair = session_login_otp(phone=PHONE, code=code)
     assert isinstance(pair, TokenPair) and pair.membership == linked
     user, membership, _ = resolve_access_token(pair.access)
     assert (user, membership) == (linked.user, linked)
@@ -87,14 +87,14 @@ def test_dead_at_301_seconds(linked, send, clock: Clock) -> None:
     code = send()
     clock.advance(301)
     with pytest.raises(otp.OtpInvalid):
-        otp.otp_verify(phone=PHONE, code=code)
+        session_login_otp(phone=PHONE, code=code)
 
 
 def test_single_use(linked, send) -> None:
     code = send()
-    otp.otp_verify(phone=PHONE, code=code)
+    session_login_otp(phone=PHONE, code=code)
     with pytest.raises(otp.OtpInvalid):
-        otp.otp_verify(phone=PHONE, code=code)
+        session_login_otp(phone=PHONE, code=code)
 
 
 def test_a_new_code_replaces_the_old(linked, send, clock: Clock, monkeypatch) -> None:
@@ -105,8 +105,8 @@ def test_a_new_code_replaces_the_old(linked, send, clock: Clock, monkeypatch) ->
     second = send()
     assert (first, second) == ("111111", "222222")
     with pytest.raises(otp.OtpInvalid):
-        otp.otp_verify(phone=PHONE, code=first)
-    assert otp.otp_verify(phone=PHONE, code=second).membership == linked
+        session_login_otp(phone=PHONE, code=first)
+    assert session_login_otp(phone=PHONE, code=second).membership == linked
     assert OtpCode.objects.filter(phone=PHONE).count() == 1
 
 
@@ -114,11 +114,11 @@ def test_a_new_code_resets_the_attempts(linked, send, clock: Clock) -> None:
     send()
     for _ in range(OTP_MAX_ATTEMPTS - 1):
         with pytest.raises(otp.OtpInvalid):
-            otp.otp_verify(phone=PHONE, code="bad")
+            session_login_otp(phone=PHONE, code="bad")
     clock.advance(61)
     code = send()
     assert OtpCode.objects.get(phone=PHONE).attempts == 0
-    assert otp.otp_verify(phone=PHONE, code=code).membership == linked
+    assert session_login_otp(phone=PHONE, code=code).membership == linked
 
 
 # --- wrong guesses -------------------------------------------------------------------------
@@ -129,13 +129,13 @@ def test_five_wrong_guesses_kill_the_code(linked, send) -> None:
     wrong = "000000" if code != "000000" else "999999"
     for attempt in range(1, OTP_MAX_ATTEMPTS):
         with pytest.raises(otp.OtpInvalid):
-            otp.otp_verify(phone=PHONE, code=wrong)
+            session_login_otp(phone=PHONE, code=wrong)
         assert OtpCode.objects.get(phone=PHONE).attempts == attempt  # kept although an error was raised
     with pytest.raises(otp.OtpLocked) as locked:
-        otp.otp_verify(phone=PHONE, code=wrong)
+        session_login_otp(phone=PHONE, code=wrong)
     assert locked.value.retry_after >= 1
     with pytest.raises(otp.OtpLocked):
-        otp.otp_verify(phone=PHONE, code=code)  # even the right code: it is dead
+        session_login_otp(phone=PHONE, code=code)  # even the right code: it is dead
     assert OtpCode.objects.get(phone=PHONE).attempts == OTP_MAX_ATTEMPTS
 
 
@@ -143,15 +143,15 @@ def test_no_fixed_code_or_bypass_in_debug(linked, settings) -> None:
     settings.DEBUG = True
     for code in ("000000", "123456", "111111", "999999", "", "0"):
         with pytest.raises(otp.OtpInvalid):
-            otp.otp_verify(phone=PHONE, code=code)
+            session_login_otp(phone=PHONE, code=code)
     assert not OtpCode.objects.exists()
 
 
 def test_unknown_phone_and_no_code(linked) -> None:
     with pytest.raises(otp.OtpInvalid):
-        otp.otp_verify(phone="+77019998877", code="123456")
+        session_login_otp(phone="+77019998877", code="123456")
     with pytest.raises(otp.OtpInvalid):
-        otp.otp_verify(phone=PHONE, code="123456")
+        session_login_otp(phone=PHONE, code="123456")
 
 
 # --- rate limits ---------------------------------------------------------------------------
@@ -239,22 +239,22 @@ def test_deactivated_after_sending_cannot_log_in(linked, send) -> None:
     code = send()
     User.objects.filter(pk=linked.user_id).update(is_active=False)
     with pytest.raises(otp.OtpInvalid):
-        otp.otp_verify(phone=PHONE, code=code)
+        session_login_otp(phone=PHONE, code=code)
 
 
 def test_no_membership_in_the_shop_asked_for_keeps_the_code(linked, send, other_shop) -> None:
     code = send()
     with pytest.raises(NoMembership):
-        otp.otp_verify(phone=PHONE, code=code, shop_id=other_shop.id)
+        session_login_otp(phone=PHONE, code=code, shop_id=other_shop.id)
     row = OtpCode.objects.get(phone=PHONE)
     assert row.used_at is None and row.attempts == 0
-    assert otp.otp_verify(phone=PHONE, code=code).membership == linked
+    assert session_login_otp(phone=PHONE, code=code).membership == linked
 
 
 def test_shop_id_picks_the_shop(linked, send, other_shop) -> None:
     second = MembershipFactory(user=linked.user, shop=other_shop)
     code = send()
-    assert otp.otp_verify(phone=PHONE, code=code, shop_id=other_shop.id).membership == second
+    assert session_login_otp(phone=PHONE, code=code, shop_id=other_shop.id).membership == second
 
 
 # --- maintenance ---------------------------------------------------------------------------
@@ -303,7 +303,7 @@ def test_concurrent_verifies_of_one_code_give_one_token_pair(requires_postgres, 
     otp.otp_send(phone=PHONE)  # no outer transaction: sent at once
     (code,) = codes_to(telegram_outbox, CHAT)
 
-    results = _concurrently(8, lambda: otp.otp_verify(phone=PHONE, code=code))
+    results = _concurrently(8, lambda: session_login_otp(phone=PHONE, code=code))
 
     pairs = [r for r in results if isinstance(r, TokenPair)]
     assert len(pairs) == 1 and pairs[0].membership.pk == membership.pk
@@ -325,7 +325,7 @@ def test_concurrent_sends_for_one_phone_issue_one_code(requires_postgres, telegr
 def test_wrong_guesses_are_counted_outside_a_test_transaction(requires_postgres, telegram_outbox) -> None:
     linked_member(ShopFactory(), telegram_id=CHAT, phone=PHONE)
     otp.otp_send(phone=PHONE)
-    results = _concurrently(OTP_MAX_ATTEMPTS + 2, lambda: otp.otp_verify(phone=PHONE, code="bad"))
+    results = _concurrently(OTP_MAX_ATTEMPTS + 2, lambda: session_login_otp(phone=PHONE, code="bad"))
     assert OtpCode.objects.get(phone=PHONE).attempts == OTP_MAX_ATTEMPTS
     assert sum(isinstance(r, otp.OtpLocked) for r in results) == 3
     assert sum(type(r) is otp.OtpInvalid for r in results) == OTP_MAX_ATTEMPTS - 1

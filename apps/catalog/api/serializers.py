@@ -14,15 +14,16 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.catalog.models import (
+from apps.catalog.constants import (
+    DESCRIPTION_MAX_LENGTH,
+    EXTRA_NAME_MAX_LENGTH,
+    MAX_COMPONENTS,
+    MAX_EXTRAS,
     MAX_PRODUCT_IMAGES,
-    Product,
-    ProductCategory,
-    ProductComponent,
-    ProductExtra,
-    ProductImage,
+    NAME_MAX_LENGTH,
+    SKU_MAX_LENGTH,
 )
-from apps.catalog.services import EXTRA_NAME_MAX_LENGTH, MAX_COMPONENTS, MAX_EXTRAS
+from apps.catalog.models import Product, ProductCategory, ProductComponent, ProductExtra, ProductImage
 from apps.warehouse.models import StockItem
 from flowercrm.images_api import ShopImageField
 from flowercrm.serializers import MoneyField, QuantityField, SentWholeMixin, ShopRelatedField
@@ -228,12 +229,12 @@ class ProductInputSerializer(serializers.Serializer[Any]):
     fields and rows (sale price below price, unique SKU, each stock item and image once, images
     free to attach)."""
 
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False)
     category = serializers.ChoiceField(choices=ProductCategory.choices, required=False)
     price = MoneyField()
     sale_price = MoneyField(allow_null=True, required=False)
-    sku = serializers.CharField(max_length=64, allow_blank=True, required=False)
+    sku = serializers.CharField(max_length=SKU_MAX_LENGTH, allow_blank=True, required=False)
     is_active = serializers.BooleanField(required=False)
     components: serializers.ListSerializer[Any] = serializers.ListSerializer(
         child=ComponentInputSerializer(), required=False, max_length=MAX_COMPONENTS
@@ -254,11 +255,11 @@ class ProductInputSerializer(serializers.Serializer[Any]):
 
 
 class SaveAsInputSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
     category = serializers.ChoiceField(choices=ProductCategory.choices, required=False)
     price = MoneyField(required=False)
-    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
-    sku = serializers.CharField(max_length=64, allow_blank=True, required=False)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False)
+    sku = serializers.CharField(max_length=SKU_MAX_LENGTH, allow_blank=True, required=False)
 
 
 class CalculateInputSerializer(serializers.Serializer[Any]):

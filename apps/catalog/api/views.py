@@ -5,11 +5,10 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.catalog import selectors, services
+from apps.catalog import pricing, selectors, services
 from apps.catalog.api.serializers import (
     CalculateInputSerializer,
     CalculationFloristSerializer,
@@ -24,11 +23,17 @@ from apps.catalog.api.serializers import (
 from apps.catalog.filters import ProductFilter
 from apps.catalog.models import Product
 from flowercrm import roles
+from flowercrm.auth import shop_auth
 from flowercrm.permissions import AreaPermission
 from flowercrm.viewsets import ShopContextMixin, ShopViewSet
 from flowercrm.visibility import RoleSerializerMixin, role_response, without_costs
 
 PRODUCT_READ = role_response(ProductOutputSerializer, [ProductFloristSerializer], component_name="ProductRead")
+SAVE_AS = "save_as"
+
+
+def _warnings(product: Product) -> Any:
+    return WarningSerializer(pricing.product_warnings(product=product), many=True).data
 
 
 @extend_schema_view(
@@ -58,9 +63,10 @@ class ProductViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.Retrieve
         return dict(data.validated_data)
 
     def _written(self, product: Product, status_code: int = status.HTTP_200_OK) -> Response:
-        body = ProductOutputSerializer(product, context=self.get_serializer_context()).data
-        body["warnings"] = WarningSerializer(services.product_warnings(product=product), many=True).data
-        return Response(body, status=status_code)
+        # The services return the product as the selectors read it: no second read.
+        return self.detail_response(
+            product, status_code=status_code, extra={"warnings": _warnings(product)}, refetch=False
+        )
 
     @extend_schema(request=ProductInputSerializer, responses={201: ProductWriteOutputSerializer})
     def create(self, request: Request) -> Response:
@@ -83,15 +89,29 @@ class ProductViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.Retrieve
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CalculatorViewSet(RoleSerializerMixin, ShopContextMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class CalculatorPermission(AreaPermission):
+    """Calculating needs what ``calculate`` declares (catalog read); a body with ``save_as``
+    creates a product and also needs what ``save_as`` declares (catalog write)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if not (isinstance(request.data, dict) and request.data.get(SAVE_AS) is not None):
+            return True
+        self.message = "Сохранять товары могут администратор и менеджер."
+        auth = shop_auth(request)
+        return auth is not None and roles.can(auth.role, view.area, view.action_permissions[SAVE_AS])
+
+
+class CalculatorViewSet(RoleSerializerMixin, ShopContextMixin, viewsets.GenericViewSet):
     """``POST /api/catalog/calculate/``: prices a recipe. It is a computation, so whoever may
     read the catalog may use it (florists price bouquets with it, and see the suggested
     prices without the costs and markups behind them: ``CalculationFlorist``); ``save_as``
     creates a product and needs catalog write."""
 
     area = "catalog"
-    permission_classes = [AreaPermission]
-    action_permissions = {"calculate": roles.READ}
+    permission_classes = [CalculatorPermission]
+    action_permissions = {"calculate": roles.READ, SAVE_AS: roles.WRITE}
     serializer_class = CalculationOutputSerializer
     role_serializer_classes = without_costs(CalculationFloristSerializer)
 
@@ -105,14 +125,11 @@ class CalculatorViewSet(RoleSerializerMixin, ShopContextMixin, viewsets.GenericV
         },
     )
     def calculate(self, request: Request) -> Response:
-        wants_save = isinstance(request.data, dict) and request.data.get("save_as") is not None
-        if wants_save and not roles.can(self.role, self.area, roles.WRITE):
-            raise PermissionDenied("Сохранять товары могут администратор и менеджер.")
         data = CalculateInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         values = data.validated_data
         save_as = values.get("save_as")
-        calculation = services.calculate(
+        calculation = pricing.calculate(
             shop=self.shop,
             components=values["components"],
             extras=values.get("extras", []),
@@ -124,5 +141,5 @@ class CalculatorViewSet(RoleSerializerMixin, ShopContextMixin, viewsets.GenericV
         product = services.calculation_save(shop=self.shop, calculation=calculation, data=save_as)
         body = CalculationOutputSerializer(calculation).data
         body["product"] = ProductOutputSerializer(product, context=self.get_serializer_context()).data
-        body["product"]["warnings"] = WarningSerializer(services.product_warnings(product=product), many=True).data
+        body["product"]["warnings"] = _warnings(product)
         return Response(body, status=status.HTTP_201_CREATED)

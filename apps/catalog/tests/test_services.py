@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.catalog import selectors, services
+from apps.catalog import pricing, selectors, services
 from apps.catalog.models import Product, ProductComponent
 from apps.catalog.tests.factories import ProductComponentFactory, ProductFactory, StockItemFactory
 from apps.warehouse.services import stock_item_create, stock_receive
@@ -261,7 +261,7 @@ def test_calculate_with_default_markups_and_labour(shop):
     shop.labour_cost = D("2000.00")
     shop.save()
     rose = StockItemFactory(shop=shop, unit_cost=D("250.00"))
-    result = services.calculate(shop=shop, components=[{"stock_item_id": rose.id, "quantity": 11}])
+    result = pricing.calculate(shop=shop, components=[{"stock_item_id": rose.id, "quantity": 11}])
     assert result.components_cost == D("2750.00")
     assert result.labour == D("2000.00")
     assert result.cost == D("4750.00")
@@ -277,7 +277,7 @@ def test_calculate_uses_category_markups_step_and_extras(shop):
     shop.price_rounding_step = D("100.00")
     shop.save()
     item = StockItemFactory(shop=shop, unit_cost=D("333.33"))
-    result = services.calculate(
+    result = pricing.calculate(
         shop=shop,
         components=[{"stock_item_id": item.id, "quantity": 3}],
         extras=[
@@ -293,13 +293,13 @@ def test_calculate_uses_category_markups_step_and_extras(shop):
     # 1651.04 × 1.33 = 2195.88 → 2200; × 1.665 = 2748.98 → 2700; × 3 = 4953.12 → 5000
     assert result.suggested_prices == {"minimum": D("2200.00"), "recommended": D("2700.00"), "premium": D("5000.00")}
     # A category the shop has no markups for falls back to the default ones.
-    fallback = services.calculate(shop=shop, components=[], labour=D("1000.00"), category="potted")
+    fallback = pricing.calculate(shop=shop, components=[], labour=D("1000.00"), category="potted")
     assert fallback.suggested_prices["recommended"] == D("1200.00")
 
 
 def test_calculation_saved_as_product(shop):
     item = StockItemFactory(shop=shop, unit_cost=D("100.00"))
-    result = services.calculate(
+    result = pricing.calculate(
         shop=shop,
         components=[{"stock_item_id": item.id, "quantity": 10}],
         extras=[{"name": "Коробка", "price": D("500.00"), "quantity": 1}],
@@ -316,7 +316,7 @@ def test_calculation_saved_as_product(shop):
 
 
 def test_calculation_save_errors_are_nested_under_save_as(shop):
-    result = services.calculate(shop=shop, components=[], labour=D("0.00"))
+    result = pricing.calculate(shop=shop, components=[], labour=D("0.00"))
     with pytest.raises(Invalid) as exc_info:
         services.calculation_save(shop=shop, calculation=result, data={"name": ""})
     assert list(_errors(exc_info)) == ["save_as"]

@@ -2,17 +2,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from apps.customers import services
-from apps.customers.models import DAYS_IN_MONTH, Customer, CustomerAddress, ImportantDate, Source
-from apps.customers.selectors import MAX_UPCOMING_DAYS, UpcomingDate
+from apps.customers.constants import (
+    MAX_ADDRESSES,
+    MAX_DATES,
+    MAX_EXTRA_PHONES,
+    MAX_NOTES,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    MAX_UPCOMING_DAYS,
+)
+from apps.customers.models import (
+    Customer,
+    CustomerAddress,
+    ImportantDate,
+    Source,
+    check_one_default_address,
+    day_in_month_error,
+)
+from apps.customers.selectors import UpcomingDate
 from apps.orders.models import Order
 from flowercrm.search import MAX_SEARCH_LENGTH
 from flowercrm.serializers import MoneyField, PhoneField, SentWholeMixin, ShopRelatedField
 from flowercrm.visibility import RoleShape
-
-MAX_NOTES = 5000
 
 
 class CustomerCompactSerializer(serializers.ModelSerializer[Customer]):
@@ -55,10 +69,9 @@ class ImportantDateSerializer(SentWholeMixin, serializers.ModelSerializer[Import
         read_only_fields = ["id"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["day"] > DAYS_IN_MONTH[attrs["month"]]:
-            raise serializers.ValidationError(
-                {"day": [f"В этом месяце не больше {DAYS_IN_MONTH[attrs['month']]} дней."]}
-            )
+        error = day_in_month_error(day=attrs["day"], month=attrs["month"])
+        if error:
+            raise serializers.ValidationError({"day": [error]})
         return attrs
 
 
@@ -105,23 +118,25 @@ class CustomerInputSerializer(serializers.Serializer[Any]):
     notes = serializers.CharField(max_length=MAX_NOTES, allow_blank=True, required=False)
     source = serializers.ChoiceField(choices=Source.choices, allow_blank=True, required=False)  # type: ignore[assignment]
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=services.MAX_TAG_LENGTH),
-        max_length=services.MAX_TAGS,
+        child=serializers.CharField(max_length=MAX_TAG_LENGTH),
+        max_length=MAX_TAGS,
         required=False,
     )
     extra_phones = serializers.ListField(
         child=PhoneField(),
-        max_length=services.MAX_EXTRA_PHONES,
+        max_length=MAX_EXTRA_PHONES,
         required=False,
         help_text="Other phones of the customer (replace the current ones); unique in the shop with the main phones.",
     )
     # ListSerializer takes max_length (the stubs do not know it).
-    addresses = AddressSerializer(many=True, required=False, max_length=services.MAX_ADDRESSES)  # type: ignore[call-arg]
-    important_dates = ImportantDateSerializer(many=True, required=False, max_length=services.MAX_DATES)  # type: ignore[call-arg]
+    addresses = AddressSerializer(many=True, required=False, max_length=MAX_ADDRESSES)  # type: ignore[call-arg]
+    important_dates = ImportantDateSerializer(many=True, required=False, max_length=MAX_DATES)  # type: ignore[call-arg]
 
     def validate_addresses(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if sum(1 for a in value if a.get("is_default")) > 1:
-            raise serializers.ValidationError("Основным может быть только один адрес.")
+        try:
+            check_one_default_address(a.get("is_default", False) for a in value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
         return value
 
 

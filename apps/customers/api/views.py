@@ -22,13 +22,10 @@ from apps.customers.api.serializers import (
 )
 from apps.customers.filters import CustomerFilter
 from apps.customers.models import Customer
-from flowercrm.roles import Role
+from apps.orders import customers as order_side
+from flowercrm.roles import WRITE, Role
 from flowercrm.viewsets import ShopViewSet
 from flowercrm.visibility import role_response
-
-# Named permissions of the "customers" area that only ``write`` (admin, manager) holds:
-# a florist reads buyers' names and phones and nothing else.
-FULL_READ = "full_read"
 
 
 class CustomerViewSet(
@@ -42,7 +39,9 @@ class CustomerViewSet(
 
     area = "customers"
     model = Customer
-    action_permissions = {"orders": FULL_READ, "upcoming_dates": FULL_READ, "merge": "write"}
+    # A florist reads buyers' names and phones and nothing else: a customer's orders and the
+    # dates to remember need the full access of the area, which is ``write`` (admin, manager).
+    action_permissions = {"orders": WRITE, "upcoming_dates": WRITE, "merge": WRITE}
 
     @property
     def is_florist(self) -> bool:
@@ -53,15 +52,15 @@ class CustomerViewSet(
     # Florists get no search, filters or statistics ordering: those would reveal e-mails,
     # tags and money through the answers' membership and order.
     @property
-    def search_text_field(self) -> str | None:  # type: ignore[override]
+    def search_text_field(self) -> str | None:
         return None if self.is_florist else "search_text"
 
     @property
-    def filterset_class(self) -> type[CustomerFilter] | None:  # type: ignore[override]
+    def filterset_class(self) -> type[CustomerFilter] | None:
         return None if self.is_florist else CustomerFilter
 
     @property
-    def ordering_fields(self) -> dict[str, str]:  # type: ignore[override]
+    def ordering_fields(self) -> dict[str, str]:
         fields = {"name": "name", "created_at": "created_at"}
         if not self.is_florist:
             fields |= {"orders_count": "orders_count", "total_spent": "total_spent", "last_order_at": "last_order_at"}
@@ -71,11 +70,15 @@ class CustomerViewSet(
 
     def get_shop_queryset(self) -> QuerySet[Customer]:
         if self.is_florist:
-            return selectors.customer_list_for_florist(shop=self.shop)
+            return order_side.customer_list_for_florist(shop=self.shop)
         if self.action in ("list", "retrieve"):
-            return selectors.customer_list(shop=self.shop)
+            return self.get_detail_queryset()
         # Writes and sub-resources only need the row (services re-read it under a lock).
         return selectors.customer_scope(shop=self.shop)
+
+    def get_detail_queryset(self) -> QuerySet[Customer]:
+        # Every answer with a customer is the full shape (only admins and managers write).
+        return order_side.customer_list(shop=self.shop)
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # Search, filters and ordering belong to the list; they never hide a detail.
@@ -100,18 +103,12 @@ class CustomerViewSet(
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
 
-    def _detail(self, customer: Customer) -> Response:
-        fresh = selectors.customer_list(shop=self.shop).get(pk=customer.pk)
-        return Response(CustomerSerializer(fresh, context=self.get_serializer_context()).data)
-
     @extend_schema(request=CustomerInputSerializer, responses={201: CustomerSerializer})
     def create(self, request: Request) -> Response:
         data = CustomerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         customer = services.customer_create(shop=self.shop, data=data.validated_data)
-        response = self._detail(customer)
-        response.status_code = status.HTTP_201_CREATED
-        return response
+        return self.detail_response(customer, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=CustomerInputSerializer, responses={200: CustomerSerializer})
     def update(self, request: Request, pk: str) -> Response:
@@ -125,8 +122,8 @@ class CustomerViewSet(
         customer = self.get_object()
         data = CustomerInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        customer = services.customer_update(customer=customer, data=data.validated_data)
-        return self._detail(customer)
+        customer = order_side.customer_update(customer=customer, data=data.validated_data)
+        return self.detail_response(customer)
 
     def destroy(self, request: Request, pk: str) -> Response:
         services.customer_delete(customer=self.get_object())
@@ -137,7 +134,7 @@ class CustomerViewSet(
     def orders(self, request: Request, pk: str) -> Response:
         """That customer's orders (cancelled too), newest first."""
         customer = self.get_object()
-        page = self.paginate_queryset(selectors.customer_orders(shop=self.shop, customer=customer))
+        page = self.paginate_queryset(order_side.customer_orders(shop=self.shop, customer=customer))
         return self.get_paginated_response(CustomerOrderSerializer(page, many=True).data)
 
     @extend_schema(request=CustomerMergeSerializer, responses={200: CustomerSerializer})
@@ -146,13 +143,13 @@ class CustomerViewSet(
         """Fold ``merge_id`` into ``keep_id``; answers the kept customer."""
         data = CustomerMergeSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        keep = services.customer_merge(
+        keep = order_side.customer_merge(
             shop=self.shop,
             keep=data.validated_data["keep_id"],
             merge=data.validated_data["merge_id"],
-            actor=request.user,  # type: ignore[arg-type]
+            actor=self.actor,
         )
-        return self._detail(keep)
+        return self.detail_response(keep)
 
     @extend_schema(
         parameters=[

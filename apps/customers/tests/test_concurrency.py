@@ -18,8 +18,10 @@ from rest_framework.test import APIClient
 from apps.customers import services
 from apps.customers.models import Customer, CustomerPhone
 from apps.customers.tests.factories import CustomerFactory, make_order
+from apps.orders.customers import customer_merge
 from apps.orders.models import Order
 from apps.shops.models import Membership, Shop
+from flowercrm.errors import Invalid
 from flowercrm.roles import Role
 from flowercrm.testing import assert_error, race_with_open_transaction, run_concurrently
 
@@ -35,7 +37,7 @@ def manager(member: Callable[..., Membership]) -> Membership:
 
 
 def _merge(shop: Shop, keep: Customer, merge: Customer) -> Callable[[], Any]:
-    return lambda: services.customer_merge(shop=shop, keep=keep, merge=merge, actor=None)
+    return lambda: customer_merge(shop=shop, keep=keep, merge=merge, actor=None)
 
 
 @pytest.mark.parametrize("method", ["patch", "put", "delete"])
@@ -117,3 +119,49 @@ def test_free_running_merges_and_edits_never_500(
         seen[(edit_kind, edit_response.status_code)] += 1
         assert Order.objects.filter(customer=keep).exists()
     print(f"\n{ROUNDS} rounds: {dict(sorted(seen.items()))}")  # noqa: T201
+
+
+# --- one phone, two tables: a main phone and someone else's extra phone at the same instant ---
+
+
+PHONE = "+77055550000"
+
+
+def test_a_new_main_phone_and_the_same_extra_phone_at_once_one_wins(requires_postgres: None, shop: Shop) -> None:
+    """Each table's unique index alone lets both commit; the phone's lock makes the second
+    writer wait and then see the first (``apps.customers.services.phones.lock_phones``)."""
+    other = CustomerFactory(shop=shop)
+
+    created, refused = race_with_open_transaction(
+        lambda: services.customer_create(shop=shop, data={"phone": PHONE}),
+        lambda: services.customer_update(customer=other, data={"extra_phones": [PHONE]}),
+    )
+
+    assert isinstance(created, Customer), created
+    assert isinstance(refused, Invalid) and list(refused.extra["errors"]) == ["extra_phones"], refused
+    assert not CustomerPhone.objects.filter(phone=PHONE).exists()
+
+
+def test_a_new_extra_phone_and_the_same_main_phone_at_once_one_wins(requires_postgres: None, shop: Shop) -> None:
+    other = CustomerFactory(shop=shop)
+
+    updated, refused = race_with_open_transaction(
+        lambda: services.customer_update(customer=other, data={"extra_phones": [PHONE]}),
+        lambda: services.customer_create(shop=shop, data={"phone": PHONE}),
+    )
+
+    assert isinstance(updated, Customer), updated
+    assert isinstance(refused, Invalid) and refused.extra["errors"] == {"phone": [services.EXTRA_PHONE_TAKEN]}
+    assert not Customer.objects.filter(shop=shop, phone=PHONE).exists()
+
+
+def test_intake_of_a_phone_becoming_an_extra_phone_finds_its_owner(requires_postgres: None, shop: Shop) -> None:
+    owner = CustomerFactory(shop=shop)
+
+    _, found = race_with_open_transaction(
+        lambda: services.customer_update(customer=owner, data={"extra_phones": [PHONE]}),
+        lambda: services.customer_upsert_by_phone(shop=shop, phone=PHONE, name="Новый"),
+    )
+
+    assert isinstance(found, Customer) and found.pk == owner.pk, found
+    assert not Customer.objects.filter(shop=shop, phone=PHONE).exists()

@@ -1,107 +1,20 @@
-"""Customer reads: order statistics and the upcoming-dates window."""
+"""Customer reads: the upcoming-dates window (order statistics: apps/orders/tests/test_customers.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from apps.customers import selectors
 from apps.customers.models import DAYS_IN_MONTH, ImportantDate
 from apps.customers.tests.factories import (
-    AddressFactory,
     CustomerFactory,
     ImportantDateFactory,
-    TagFactory,
-    make_order,
 )
-from apps.orders.models import OrderStatus
 from apps.shops.models import Shop
 
 pytestmark = pytest.mark.django_db
-
-
-# --- statistics ----------------------------------------------------------------------------
-
-
-def test_stats_exclude_cancelled_orders(shop: Shop) -> None:
-    # §11.1: counts and the last order from non-cancelled orders; total_spent is the money
-    # actually received (payments net of refunds), whatever the order totals say.
-    customer = CustomerFactory(shop=shop)
-    first = timezone.make_aware(dt.datetime(2026, 1, 10, 12, 0))
-    last = timezone.make_aware(dt.datetime(2026, 3, 1, 9, 30))
-    make_order(customer, status=OrderStatus.DELIVERED, total="15000.50", created_at=first, payments=("15000.50",))
-    make_order(customer, status=OrderStatus.NEW, total="4999.50", created_at=last, payments=("1000.00",))
-    make_order(
-        customer,
-        status=OrderStatus.CANCELLED,
-        total="100000.00",
-        created_at=timezone.make_aware(dt.datetime(2026, 6, 1)),
-        payments=("100000.00", "-100000.00"),
-    )
-
-    row = selectors.customer_list(shop=shop).get(pk=customer.pk)
-
-    assert row.orders_count == 2  # type: ignore[attr-defined]
-    assert row.total_spent == Decimal("16000.50")  # type: ignore[attr-defined]
-    assert row.last_order_at == last  # type: ignore[attr-defined]
-
-
-def test_total_spent_is_money_received_net_of_refunds(shop: Shop) -> None:
-    customer = CustomerFactory(shop=shop)
-    make_order(customer, status=OrderStatus.DELIVERED, total="5000.00", payments=("3000.00", "2000.00", "-500.25"))
-    make_order(customer, status=OrderStatus.NEW, total="9000.00")  # nothing paid yet: nothing spent
-    # Paid, then cancelled without a refund: the shop kept the money.
-    make_order(customer, status=OrderStatus.CANCELLED, total="700.00", payments=("700.00",))
-    make_order(CustomerFactory(shop=shop), total="1.00", payments=("1.00",))  # someone else's
-
-    row = selectors.customer_list(shop=shop).get(pk=customer.pk)
-
-    assert row.total_spent == Decimal("5199.75")  # type: ignore[attr-defined]
-    assert row.orders_count == 2  # type: ignore[attr-defined]
-
-
-def test_stats_of_a_customer_without_orders(shop: Shop) -> None:
-    customer = CustomerFactory(shop=shop)
-    make_order(customer, status=OrderStatus.CANCELLED, total="10.00")
-    row = selectors.customer_list(shop=shop).get(pk=customer.pk)
-    assert (row.orders_count, row.total_spent, row.last_order_at) == (0, Decimal("0.00"), None)  # type: ignore[attr-defined]
-
-
-def test_stats_are_not_multiplied_by_tags_and_addresses(shop: Shop) -> None:
-    customer = CustomerFactory(shop=shop)
-    for i in range(3):
-        TagFactory(customer=customer, name=f"t{i}")
-        AddressFactory(customer=customer)
-    make_order(customer, total="100.10", payments=("100.10",))
-    make_order(customer, total="200.20", payments=("150.00", "50.20"))
-    other = CustomerFactory(shop=shop)
-    make_order(other, total="999.00", payments=("999.00",))
-
-    row = selectors.customer_list(shop=shop).filter(tags__name__in=["t0", "t1"]).distinct().get(pk=customer.pk)
-    assert (row.orders_count, row.total_spent) == (2, Decimal("300.30"))  # type: ignore[attr-defined]
-
-
-def test_list_is_scoped_to_the_shop(shop: Shop, other_shop: Shop) -> None:
-    mine = CustomerFactory(shop=shop)
-    CustomerFactory(shop=other_shop)
-    assert list(selectors.customer_list(shop=shop)) == [mine]
-
-
-@pytest.mark.parametrize(
-    ("status", "confirmed", "visible"),
-    [(s, s != OrderStatus.NEW, s != OrderStatus.NEW) for s in OrderStatus]
-    # §11.1: a cancelled order only if it had been confirmed.
-    + [(OrderStatus.CANCELLED, False, False)],
-)
-def test_florist_sees_buyers_of_orders_from_confirmation_on(
-    shop: Shop, status: str, confirmed: bool, visible: bool
-) -> None:
-    customer = CustomerFactory(shop=shop)
-    make_order(customer, status=status, confirmed_at=timezone.now() if confirmed else None)
-    assert list(selectors.customer_list_for_florist(shop=shop)) == ([customer] if visible else [])
 
 
 # --- upcoming dates ------------------------------------------------------------------------

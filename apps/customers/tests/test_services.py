@@ -1,27 +1,24 @@
-"""Customer services: nested writes, phone rules, intake upsert, delete and merge."""
+"""Customer services: nested writes, phone rules, intake upsert and delete (the merge, which
+moves orders: apps/orders/tests/test_customers.py)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from apps.customers import services
 from apps.customers.models import Customer, CustomerAddress, CustomerPhone, CustomerTag, ImportantDate
+from apps.customers.services import edit
 from apps.customers.tests.factories import (
-    AddressFactory,
     CustomerFactory,
     ExtraPhoneFactory,
-    ImportantDateFactory,
-    TagFactory,
     make_order,
 )
-from apps.orders.models import Order, OrderEvent, OrderStatus
-from apps.shops.models import Membership, Shop
-from flowercrm.errors import Conflict, Invalid, Protected
+from apps.orders.models import OrderStatus
+from apps.shops.models import Shop
+from flowercrm.errors import Invalid, Protected
+from flowercrm.testing import run_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -100,13 +97,13 @@ def test_same_phone_in_another_shop_is_another_customer(shop: Shop, other_shop: 
 
 def test_insert_race_on_phone_is_invalid_not_integrity_error(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
     """Another request inserts the phone after our duplicate check and before our insert."""
-    original = services._clean_nested
+    original = edit.clean_nested
 
     def racing(data: Any) -> Any:
         Customer.objects.create(shop=shop, phone=PHONE, name="Быстрее")
         return original(data)
 
-    monkeypatch.setattr(services, "_clean_nested", racing)
+    monkeypatch.setattr(edit, "clean_nested", racing)
     with pytest.raises(Invalid) as exc:
         services.customer_create(shop=shop, data={"phone": PHONE})
     assert list(exc.value.extra["errors"]) == ["phone"]
@@ -264,32 +261,9 @@ def test_upsert_is_per_shop(shop: Shop, other_shop: Shop) -> None:
     assert mine.pk != theirs.pk and mine.shop_id == shop.id
 
 
-def _run_concurrently(count: int, work: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # the test inspects what each thread got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_upserts_make_one_customer(requires_postgres: None, shop: Shop) -> None:
-    results = _run_concurrently(
-        6, lambda i: services.customer_upsert_by_phone(shop=shop, phone=PHONE, name=f"Имя {i}").pk
-    )
+    results = run_threads(6, lambda i: services.customer_upsert_by_phone(shop=shop, phone=PHONE, name=f"Имя {i}").pk)
     assert all(isinstance(r, int) for r in results), results
     assert len(set(results)) == 1
     assert Customer.objects.filter(shop=shop).count() == 1
@@ -297,7 +271,7 @@ def test_concurrent_upserts_make_one_customer(requires_postgres: None, shop: Sho
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_with_one_phone_give_one_row_and_400s(requires_postgres: None, shop: Shop) -> None:
-    results = _run_concurrently(6, lambda i: services.customer_create(shop=shop, data={"phone": PHONE, "name": f"{i}"}))
+    results = run_threads(6, lambda i: services.customer_create(shop=shop, data={"phone": PHONE, "name": f"{i}"}))
     created = [r for r in results if isinstance(r, Customer)]
     refused = [r for r in results if isinstance(r, Invalid)]
     assert len(created) == 1 and len(refused) == 5, results
@@ -322,136 +296,7 @@ def test_delete_with_orders_is_protected(shop: Shop, status: str) -> None:
     assert Customer.objects.filter(pk=customer.pk).exists()
 
 
-# --- merge ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def actor(member: Callable[..., Membership]) -> Any:
-    return member("manager").user
-
-
-def test_merge_moves_everything_and_deletes_the_merged_row(shop: Shop, actor: Any) -> None:
-    keep = CustomerFactory(shop=shop, phone=PHONE, name="Айгерим", email="", notes="Любит пионы", source="")
-    merge = CustomerFactory(
-        shop=shop,
-        phone="+77017654321",
-        name="Айгерим Б.",
-        email="a@example.kz",
-        notes="Звонить после 18",
-        source="phone",
-    )
-    keep_home = AddressFactory(customer=keep, address="ул. Абая 10", is_default=True)
-    AddressFactory(customer=merge, address="ул. Абая 10")  # the same place: dropped
-    office = AddressFactory(customer=merge, address="пр. Достык 5", is_default=True)
-    ImportantDateFactory(customer=keep, day=8, month=3, title="8 марта")
-    ImportantDateFactory(customer=merge, day=8, month=3, title="8 Марта")  # same date: dropped
-    birthday = ImportantDateFactory(customer=merge, day=1, month=6, title="День рождения")
-    TagFactory(customer=keep, name="VIP")
-    TagFactory(customer=merge, name="vip")
-    TagFactory(customer=merge, name="корпоратив")
-    keep_order = make_order(keep, total="1000.00")
-    moved = [make_order(merge, total="2000.00"), make_order(merge, status=OrderStatus.CANCELLED)]
-
-    result = services.customer_merge(shop=shop, keep=keep, merge=merge, actor=actor)
-
-    assert result.pk == keep.pk
-    assert not Customer.objects.filter(pk=merge.pk).exists()
-    keep.refresh_from_db()
-    assert keep.name == "Айгерим"  # known data is kept
-    assert keep.email == "a@example.kz" and keep.source == "phone"  # blanks filled
-    assert keep.notes == "Любит пионы\n\nЗвонить после 18\n\nОбъединён с клиентом +77017654321 (Айгерим Б.)."
-    assert set(Order.objects.filter(customer=keep).values_list("id", flat=True)) == {
-        keep_order.id,
-        *(o.id for o in moved),
-    }
-
-    addresses = {a.pk: a.is_default for a in keep.addresses.all()}
-    assert addresses == {keep_home.pk: True, office.pk: False}
-    dates = set(keep.important_dates.values_list("id", flat=True))
-    assert birthday.pk in dates and len(dates) == 2
-    assert sorted(keep.tags.values_list("name", flat=True)) == ["VIP", "корпоратив"]
-
-    events = list(OrderEvent.objects.order_by("order_id"))
-    assert [e.order_id for e in events] == [o.id for o in moved]
-    for event in events:
-        assert event.type == "edited" and event.actor_id == actor.pk and event.shop_id == shop.id
-        assert event.data == {"before": {"customer_id": merge.pk}, "after": {"customer_id": keep.pk}, "reason": "merge"}
-
-
-def test_merge_default_address_moves_when_keep_has_none(shop: Shop, actor: Any) -> None:
-    keep = CustomerFactory(shop=shop)
-    merge = CustomerFactory(shop=shop)
-    AddressFactory(customer=keep, address="a")
-    moved = AddressFactory(customer=merge, address="b", is_default=True)
-    services.customer_merge(shop=shop, keep=keep, merge=merge, actor=actor)
-    moved.refresh_from_db()
-    assert moved.customer_id == keep.pk and moved.is_default
-
-
-def test_merge_same_customer_is_invalid(shop: Shop, actor: Any) -> None:
-    customer = CustomerFactory(shop=shop)
-    with pytest.raises(Invalid):
-        services.customer_merge(shop=shop, keep=customer, merge=customer, actor=actor)
-    assert Customer.objects.filter(pk=customer.pk).exists()
-
-
-def test_merge_with_another_shops_customer_is_invalid(shop: Shop, other_shop: Shop, actor: Any) -> None:
-    keep = CustomerFactory(shop=shop)
-    theirs = CustomerFactory(shop=other_shop)
-    make_order(theirs)
-    with pytest.raises(Invalid) as exc:
-        services.customer_merge(shop=shop, keep=keep, merge=theirs, actor=actor)
-    assert list(exc.value.extra["errors"]) == ["merge_id"]
-    assert Order.objects.get().customer_id == theirs.pk
-
-
-def test_merge_over_the_limits_is_a_conflict_and_changes_nothing(shop: Shop, actor: Any) -> None:
-    keep = CustomerFactory(shop=shop)
-    merge = CustomerFactory(shop=shop)
-    for i in range(15):
-        TagFactory(customer=keep, name=f"a{i}")
-        TagFactory(customer=merge, name=f"b{i}")
-    order = make_order(merge)
-    with pytest.raises(Conflict):
-        services.customer_merge(shop=shop, keep=keep, merge=merge, actor=actor)
-    order.refresh_from_db()
-    assert order.customer_id == merge.pk and OrderEvent.objects.count() == 0
-    assert keep.tags.count() == 15 and merge.tags.count() == 15
-
-
-@pytest.mark.django_db(transaction=True)
-def test_crossed_concurrent_merges_neither_deadlock_nor_500(requires_postgres: None, shop: Shop) -> None:
-    a = CustomerFactory(shop=shop)
-    b = CustomerFactory(shop=shop)
-    make_order(a)
-    make_order(b)
-
-    def work(i: int) -> Any:
-        keep, merge = (a, b) if i == 0 else (b, a)
-        return services.customer_merge(shop=shop, keep=keep, merge=merge, actor=None).pk
-
-    results = _run_concurrently(2, work)
-    merged = [r for r in results if isinstance(r, int)]
-    # Issue 11: the loser's customer was merged away by the winner — a 409, not a 400.
-    refused = [r for r in results if isinstance(r, Conflict) and "объединили" in r.detail]
-    assert len(merged) == 1 and len(refused) == 1, results
-    assert Customer.objects.filter(shop=shop).count() == 1
-    assert Order.objects.filter(customer_id=merged[0]).count() == 2
-
-
 # --- extra phones (§11.1: merging keeps the phone) -------------------------------------------
-
-
-def test_upsert_by_a_merged_phone_finds_the_kept_customer(shop: Shop, actor: Any) -> None:
-    keep = CustomerFactory(shop=shop, name="Айгерим")
-    merge = CustomerFactory(shop=shop, phone="+77017654321", name="")
-    services.customer_merge(shop=shop, keep=keep, merge=merge, actor=actor)
-
-    found = services.customer_upsert_by_phone(shop=shop, phone="8 (701) 765-43-21", name="Другое имя")
-
-    assert found.pk == keep.pk and found.name == "Айгерим"
-    assert Customer.objects.filter(shop=shop).count() == 1
-    assert "77017654321" in Customer.objects.get(pk=keep.pk).search_text
 
 
 def test_a_phone_is_unique_among_main_and_extra_phones(shop: Shop, other_shop: Shop) -> None:

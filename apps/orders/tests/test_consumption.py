@@ -20,21 +20,6 @@ S = OrderStatus
 
 
 @pytest.fixture
-def office(member):
-    return member(Role.ADMIN)
-
-
-@pytest.fixture
-def florist(member):
-    return member(Role.FLORIST)
-
-
-@pytest.fixture
-def rose(shop):
-    return make_stock(shop, name="Роза Фридом", quantity=100)
-
-
-@pytest.fixture
 def eucalyptus(shop):
     return make_stock(shop, name="Эвкалипт", quantity=40)
 

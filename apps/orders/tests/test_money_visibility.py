@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from apps.customers.selectors import customer_list_for_florist
+from apps.orders.customers import customer_list_for_florist
 from apps.orders.events import order_replay
 from apps.orders.models import Order, OrderEvent, OrderStatus
 from apps.orders.services import order_transition, order_update, payment_record
@@ -25,16 +25,6 @@ pytestmark = pytest.mark.django_db
 S = OrderStatus
 ORDER_MONEY = {"subtotal", "delivery_fee", "discount", "total", "paid_amount", "amount_due", "payment_status"}
 ITEM_MONEY = {"unit_price", "line_total", "unit_cost"}
-
-
-@pytest.fixture
-def office(member):
-    return member(Role.MANAGER)
-
-
-@pytest.fixture
-def florist(member):
-    return member(Role.FLORIST)
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""The status machine: every pair of statuses, and the stock that follows the order."""
+"""The status machine: the table of ARCHITECTURE §4 written out here (not read from
+``apps.orders.status.TRANSITIONS``), who may make each move, every pair of statuses, and the
+stock and the production task that follow the order."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ import itertools
 import pytest
 
 from apps.orders.models import Order, OrderStatus
-from apps.orders.services import order_transition
-from apps.orders.status import TRANSITIONS
+from apps.orders.services import EFFECTS, order_transition
+from apps.orders.status import TRANSITIONS, allowed_transitions
 from apps.orders.tests.factories import make_order, make_product, make_stock
+from apps.production.models import ProductionTask, TaskStatus
 from apps.warehouse.models import MovementKind, StockMovement
 from flowercrm.errors import Forbidden, InsufficientStock, Invalid, InvalidTransition
 from flowercrm.roles import Role
@@ -19,25 +22,112 @@ pytestmark = pytest.mark.django_db
 S = OrderStatus
 ALL = list(OrderStatus)
 
+# Who, as ARCHITECTURE §4 names them; "courier" is the courier assigned to the order.
+OFFICE = {"admin", "manager"}
+FLOOR = {"admin", "manager", "florist"}
+ROAD = {"admin", "manager", "courier"}
+# ARCHITECTURE §4, row by row: (from, to) → (who, reason required, only for this method).
+TABLE: dict[tuple[str, str], tuple[set[str], bool, str | None]] = {
+    ("new", "confirmed"): (OFFICE, False, None),
+    ("confirmed", "in_production"): (FLOOR, False, None),
+    ("in_production", "assembled"): (FLOOR, False, None),
+    ("assembled", "out_for_delivery"): (ROAD, False, "delivery"),
+    ("assembled", "ready_for_pickup"): (FLOOR, False, "pickup"),
+    ("out_for_delivery", "delivered"): (ROAD, False, None),
+    ("ready_for_pickup", "delivered"): (FLOOR, False, None),
+    ("new", "cancelled"): (OFFICE, True, None),
+    ("confirmed", "cancelled"): (OFFICE, True, None),
+    ("in_production", "cancelled"): (OFFICE, True, None),
+    ("assembled", "cancelled"): (OFFICE, True, None),
+    ("ready_for_pickup", "cancelled"): (OFFICE, True, None),
+    ("out_for_delivery", "cancelled"): (OFFICE, True, None),
+    ("confirmed", "new"): (OFFICE, True, None),
+    ("in_production", "confirmed"): (FLOOR, True, None),
+    ("assembled", "in_production"): (FLOOR, True, None),
+    ("out_for_delivery", "assembled"): (ROAD, True, None),
+    ("ready_for_pickup", "assembled"): (ROAD, True, None),
+}
+# What the production task is after each move (§4 "effect"); None: no task yet or unchanged.
+TASK_AFTER = {
+    ("new", "confirmed"): "pending",
+    ("confirmed", "in_production"): "in_progress",
+    ("in_production", "assembled"): "done",
+    ("confirmed", "new"): "cancelled",
+    ("in_production", "confirmed"): "pending",
+    ("assembled", "in_production"): "in_progress",
+    ("confirmed", "cancelled"): "cancelled",
+    ("in_production", "cancelled"): "cancelled",
+    ("assembled", "cancelled"): "done",  # after assembly the stems (and the work) stay done
+}
+# The moves that reach each status from ``new`` (with the method the path needs).
+PATH = {
+    "new": ([], "delivery"),
+    "confirmed": (["confirmed"], "delivery"),
+    "in_production": (["confirmed", "in_production"], "delivery"),
+    "assembled": (["confirmed", "in_production", "assembled"], "delivery"),
+    "out_for_delivery": (["confirmed", "in_production", "assembled", "out_for_delivery"], "delivery"),
+    "ready_for_pickup": (["confirmed", "in_production", "assembled", "ready_for_pickup"], "pickup"),
+}
 
-@pytest.fixture
-def office(member):
-    return member(Role.ADMIN)
+
+def test_the_table_is_architecture_section_4() -> None:
+    written = {key: (set(t.roles), t.reason_required, t.method and str(t.method)) for key, t in TRANSITIONS.items()}
+    assert written == TABLE
 
 
-@pytest.fixture
-def courier(member):
-    return member(Role.COURIER)
+def test_every_row_names_an_effect_that_exists() -> None:
+    assert {t.effect for t in TRANSITIONS.values()} - {None} <= set(EFFECTS)
+    assert set(EFFECTS) <= {t.effect for t in TRANSITIONS.values()}  # no effect without a row
 
 
-@pytest.fixture
-def rose(shop):
-    return make_stock(shop, name="Роза Фридом", quantity=100)
+@pytest.mark.parametrize("frm", ALL)
+@pytest.mark.parametrize("who", ["admin", "manager", "florist", "courier", "another courier"])
+@pytest.mark.parametrize("method", ["delivery", "pickup"])
+def test_role_by_transition_matrix(frm, who, method) -> None:
+    """The buttons each role gets in each status (the assigned courier is user 5)."""
+    order = Order(status=frm, delivery_method=method, courier_id=5)
+    role, user_id = (Role.COURIER, 7) if who == "another courier" else (who, 5)
+    expected = [
+        to
+        for (f, to), (roles, _, only) in TABLE.items()
+        if f == frm and who in roles and only in (None, method)  # "another courier" is in no row
+    ]
+    assert sorted(allowed_transitions(order, role=role, user_id=user_id)) == sorted(expected)
 
 
-@pytest.fixture
-def bouquet(shop, rose):
-    return make_product(shop, price="15000", recipe={rose: 5})
+@pytest.mark.parametrize(("frm", "to"), sorted(TABLE))
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.MANAGER, Role.FLORIST, Role.COURIER])
+def test_each_move_by_each_role(frm, to, role, shop, office, courier, member, bouquet) -> None:
+    """The service refuses (403) exactly the roles the table leaves out; the assigned courier
+    may make the road's moves."""
+    roles = TABLE[(frm, to)][0]
+    method = "pickup" if S.READY_FOR_PICKUP in (frm, to) else "delivery"
+    order = order_in(frm, shop=shop, office=office, product=bouquet, courier_user=courier.user, method=method)
+    actor = courier.user if role == Role.COURIER else member(role).user
+    if role not in roles:
+        with pytest.raises(Forbidden):
+            order_transition(order=order, to=to, actor=actor, role=role, reason="тест")
+        return
+    assert order_transition(order=order, to=to, actor=actor, role=role, reason="тест").order.status == to
+
+
+@pytest.mark.parametrize(("frm", "to"), sorted(TABLE))
+def test_the_task_follows_each_move(frm, to, shop, office, bouquet) -> None:
+    """Reach ``frm`` by real moves (so the task exists), make the move, read the task."""
+    moves, method = PATH[frm]
+    if to == "ready_for_pickup":
+        moves, method = PATH["assembled"][0], "pickup"
+    order = make_order(shop, office.user, bouquet, delivery_method=method, courier=office.user)
+    for step in moves:
+        order_transition(order=order, to=step, actor=office.user, role=Role.ADMIN)
+    before = ProductionTask.objects.filter(order=order).values_list("status", flat=True).first()
+    order_transition(order=order, to=to, actor=office.user, role=Role.ADMIN, reason="тест")
+    after = ProductionTask.objects.filter(order=order).values_list("status", flat=True).first()
+    assert after == TASK_AFTER.get((frm, to), before)
+    if (frm, to) == ("new", "cancelled"):
+        assert after is None  # never confirmed: never queued
+    if TASK_AFTER.get((frm, to)) == TaskStatus.IN_PROGRESS:
+        assert ProductionTask.objects.get(order=order).started_at is not None
 
 
 def order_in(status, *, shop, office, product, courier_user=None, method="delivery") -> Order:
@@ -54,7 +144,7 @@ def test_every_pair_of_statuses(frm, to, shop, office, courier, bouquet, api_as)
     response = api_as(office).post(
         f"/api/orders/{order.id}/transition/", {"status": to, "reason": "тест"}, format="json"
     )
-    if (frm, to) in TRANSITIONS:
+    if (frm, to) in TABLE:
         assert response.status_code == 200, response.json()
         assert response.json()["status"] == to
     else:

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 ALMATY_NOON_UTC = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC)  # 12:00 in Asia/Almaty (UTC+5)
 
 
-@pytest.fixture
-def office(member):
-    return member(Role.MANAGER)
-
-
 def shop_today(shop) -> dt.date:
     return timezone.now().astimezone(shop.zoneinfo).date()
 

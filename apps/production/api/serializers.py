@@ -12,11 +12,11 @@ from apps.orders.api.serializers import (
     ItemLineSerializer,
     OrderPhotoSerializer,
     PersonSerializer,
-    item_lines,
 )
 from apps.orders.models import Order
+from apps.orders.rows import item_lines
 from apps.production.models import ProductionTask, TaskPriority
-from apps.production.services import priority_at
+from apps.production.queue import priority_at
 from flowercrm.images_api import ShopImageField
 from flowercrm.roles import ELIGIBLE_FLORIST_ROLES
 
@@ -50,6 +50,8 @@ class TaskOrderSerializer(serializers.ModelSerializer[Order]):
         return item_lines(order)
 
 
+# ``/ws`` sends the same dict, built without this serializer (``apps.production.events.task_row``;
+# ``tests/api/test_rows.py`` compares the two).
 class TaskSerializer(serializers.ModelSerializer[ProductionTask]):
     order = TaskOrderSerializer()
     florist = PersonSerializer(allow_null=True)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
@@ -9,11 +9,10 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.accounts.models import User
+from apps.orders import services
 from apps.orders.visibility import florist_visible_q
-from apps.production import selectors, services
+from apps.production import selectors
 from apps.production.api.serializers import (
     StatsQuerySerializer,
     TaskCancelSerializer,
@@ -24,9 +23,8 @@ from apps.production.api.serializers import (
 from apps.production.filters import TaskFilter
 from apps.production.models import ProductionTask, TaskStatus
 from flowercrm import roles
-from flowercrm.auth import require_shop_auth
-from flowercrm.errors import Forbidden
-from flowercrm.viewsets import ShopViewSet
+from flowercrm.permissions import AreaPermission
+from flowercrm.viewsets import ShopContextMixin, ShopViewSet
 
 OPEN_FIRST = Case(
     When(status__in=[TaskStatus.PENDING, TaskStatus.IN_PROGRESS], then=Value(0)),
@@ -35,6 +33,8 @@ OPEN_FIRST = Case(
 )
 
 
+# The moves that move the order (take, start, complete, cancel, assign) are the orders
+# services' (``apps.orders.services.tasks``).
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
     """``/api/production/tasks/``: the queue, ordered by deadline (open tasks first)."""
 
@@ -49,6 +49,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet)
         # §11.1: the delivery date, then the window's start (no window last), then the order's number.
         "delivery": ("order__delivery_date", F("order__delivery_time_from").asc(nulls_last=True), "order__number"),
     }
+    # ``cancel`` and ``PATCH`` need ``write`` (the default for a POST/PATCH).
     action_permissions = {"take": "take", "start": "start", "complete": "complete"}
 
     def get_shop_queryset(self) -> QuerySet[ProductionTask]:
@@ -68,36 +69,28 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet)
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}
 
-    @property
-    def user(self) -> User:
-        return cast(User, self.request.user)
-
-    def _answer(self, task: ProductionTask) -> Response:
-        fresh = self.get_shop_queryset().get(pk=task.pk)
-        return Response(TaskSerializer(fresh, context=self.get_serializer_context()).data)
-
     @extend_schema(request=TaskUpdateSerializer, responses={200: TaskSerializer})
     def partial_update(self, request: Request, pk: str) -> Response:
         task = self.get_object()
         data = TaskUpdateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        services.task_assign(
-            task=task, actor=self.user, florist=values.get("florist", task.florist), notes=values.get("notes")
+        services.task_update(
+            task=task, actor=self.actor, florist=values.get("florist", task.florist), notes=values.get("notes")
         )
-        return self._answer(task)
+        return self.detail_response(task)
 
     @extend_schema(request=None, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
     def take(self, request: Request, pk: str) -> Response:
         task = self.get_object()
-        return self._answer(services.task_take(task=task, actor=self.user, role=self.role))
+        return self.detail_response(services.task_take(task=task, actor=self.actor, role=self.role))
 
     @extend_schema(request=None, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str) -> Response:
         task = self.get_object()
-        return self._answer(services.task_start(task=task, actor=self.user, role=self.role))
+        return self.detail_response(services.task_start(task=task, actor=self.actor, role=self.role))
 
     @extend_schema(request=TaskCompleteSerializer, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
@@ -105,17 +98,17 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet)
         task = self.get_object()
         data = TaskCompleteSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        return self._answer(
-            services.task_complete(
-                task=task,
-                actor=self.user,
-                role=self.role,
-                consumption=data.validated_data.get("consumption"),
-                extra_consumption=data.validated_data.get("extra_consumption"),
-                notes=data.validated_data.get("notes"),
-                photo_id=photo.id if (photo := data.validated_data.get("photo_id")) else None,
-            )
+        values = data.validated_data
+        task = services.task_complete(
+            task=task,
+            actor=self.actor,
+            role=self.role,
+            consumption=values.get("consumption"),
+            extra_consumption=values.get("extra_consumption"),
+            notes=values.get("notes"),
+            photo_id=photo.id if (photo := values.get("photo_id")) else None,
         )
+        return self.detail_response(task)
 
     @extend_schema(request=TaskCancelSerializer, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
@@ -123,12 +116,16 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet)
         task = self.get_object()
         data = TaskCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._answer(services.task_cancel(task=task, actor=self.user, role=self.role, **data.validated_data))
+        task = services.task_cancel(task=task, actor=self.actor, role=self.role, **data.validated_data)
+        return self.detail_response(task)
 
 
-class StatsView(APIView):
+class StatsView(ShopContextMixin):
     """``GET /api/production/stats/?date_from&date_to``: per florist, tasks done, median
     minutes and late tasks (admin, manager)."""
+
+    area = "reports"  # read by admins and managers
+    permission_classes = [AreaPermission]
 
     @extend_schema(
         responses={
@@ -136,15 +133,12 @@ class StatsView(APIView):
         }
     )
     def get(self, request: Request) -> Response:
-        auth = require_shop_auth(request)
-        if not roles.can(auth.role, "reports", roles.READ):
-            raise Forbidden()
         query = StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(
             {
                 "items": selectors.florist_stats(
-                    shop=auth.shop,
+                    shop=self.shop,
                     date_from=query.validated_data.get("date_from"),
                     date_to=query.validated_data.get("date_to"),
                 )

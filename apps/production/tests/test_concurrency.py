@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from apps.orders.models import OrderStatus
-from apps.orders.services import order_transition
+from apps.orders.services import order_transition, task_take
 from apps.orders.tests.factories import make_order, make_product
 from apps.production.models import ProductionTask
-from apps.production.services import task_take
 from apps.shops.models import Shop
 from flowercrm.errors import Conflict
 from flowercrm.roles import Role

@@ -7,6 +7,10 @@ router = OptionalSlashRouter()
 router.register("users", views.StaffViewSet, basename="users")
 
 urlpatterns = [
-    re_path(r"^shops/current/?$", views.CurrentShopView.as_view(), name="shops-current"),
+    re_path(
+        r"^shops/current/?$",
+        views.CurrentShopView.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="shops-current",
+    ),
     *router.urls,
 ]

@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
-from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
+from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.shops import selectors, services
 from apps.shops.api.serializers import (
@@ -21,34 +17,35 @@ from apps.shops.api.serializers import (
 from apps.shops.filters import StaffFilter
 from apps.shops.models import Membership
 from flowercrm import roles
-from flowercrm.auth import require_shop_auth
-from flowercrm.viewsets import ShopViewSet
+from flowercrm.permissions import ActionPermissions, AreaPermission
+from flowercrm.viewsets import ShopContextMixin, ShopViewSet
 from flowercrm.visibility import role_response
 
 
-class CurrentShopView(APIView):
+class CurrentShopView(ShopContextMixin, viewsets.GenericViewSet):
     """``/api/shops/current/``: every member reads id, name, currency and time zone; admins
     and managers read the settings; admins change them."""
+
+    permission_classes = [AreaPermission]
+    area = "shop"
+    action_permissions: ActionPermissions = {"partial_update": ("shop_settings", roles.WRITE)}
 
     @extend_schema(
         responses={
             200: role_response(ShopSettingsSerializer, [ShopPublicSerializer], component_name="CurrentShop"),
         }
     )
-    def get(self, request: Request) -> Response:
-        auth = require_shop_auth(request)
-        if roles.can(auth.role, "shop_settings", roles.READ):
-            return Response(ShopSettingsSerializer(auth.shop).data)
-        return Response(ShopPublicSerializer(auth.shop).data)
+    def retrieve(self, request: Request) -> Response:
+        # The shape follows the role (both documented above); who may read is ``area``'s.
+        if roles.can(self.role, "shop_settings", roles.READ):
+            return Response(ShopSettingsSerializer(self.shop).data)
+        return Response(ShopPublicSerializer(self.shop).data)
 
     @extend_schema(request=ShopSettingsSerializer, responses={200: ShopSettingsSerializer})
-    def patch(self, request: Request) -> Response:
-        auth = require_shop_auth(request)
-        if not roles.can(auth.role, "shop_settings", roles.WRITE):
-            raise PermissionDenied()
-        data = ShopSettingsSerializer(auth.shop, data=request.data, partial=True)
+    def partial_update(self, request: Request) -> Response:
+        data = ShopSettingsSerializer(self.shop, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        shop = services.shop_update(shop=auth.shop, data=dict(data.validated_data))
+        shop = services.shop_update(shop=self.shop, data=dict(data.validated_data))
         return Response(ShopSettingsSerializer(shop).data)
 
 
@@ -79,19 +76,17 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
             name=data.validated_data["name"],
             role=data.validated_data["role"],
             password=data.validated_data.get("password") or None,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=self.actor,
         )
         # ``existing_user`` says no more than ``status`` (an existing account is invited).
-        body: dict[str, Any] = {**StaffSerializer(result.membership).data, "existing_user": result.existing_user}
-        return Response(body, status=status.HTTP_201_CREATED)
+        return self.detail_response(
+            result.membership, status_code=status.HTTP_201_CREATED, extra={"existing_user": result.existing_user}
+        )
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
         """Withdraw an invitation not yet accepted. Members are deactivated, never deleted."""
-        membership: Membership = self.get_object()
-        if not membership.is_invited:
-            raise MethodNotAllowed("DELETE", detail="Сотрудника нельзя удалить — отключите ему доступ.")
-        services.invitation_cancel(membership=membership)
+        services.invitation_cancel(membership=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=StaffUpdateSerializer, responses={200: StaffSerializer})
@@ -102,9 +97,9 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
         values = data.validated_data
         membership = services.staff_update(
             membership=membership,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=self.actor,
             name=values.get("name"),
             role=values.get("role"),
             is_active=values.get("is_active"),
         )
-        return Response(StaffSerializer(membership).data)
+        return self.detail_response(membership)

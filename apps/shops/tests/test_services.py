@@ -143,3 +143,20 @@ def test_shop_update_validates_the_model() -> None:
         services.shop_update(shop=shop, data={"markups": {"default": {"minimum": 1}}})
     shop.refresh_from_db()
     assert shop.time_zone == "Asia/Almaty"
+
+
+def test_user_sync_staff_follows_active_back_office_memberships() -> None:
+    membership = MembershipFactory(role=Role.FLORIST)
+    user = membership.user
+    services.user_sync_staff(user=user)
+    assert not User.objects.get(pk=user.pk).is_staff
+    Membership.objects.filter(pk=membership.pk).update(role=Role.MANAGER)
+    services.user_sync_staff(user=user)
+    assert User.objects.get(pk=user.pk).is_staff
+    Membership.objects.filter(pk=membership.pk).update(is_active=False)
+    services.user_sync_staff(user=user)
+    assert not User.objects.get(pk=user.pk).is_staff
+    user.is_superuser = True
+    user.save()
+    services.user_sync_staff(user=user)
+    assert User.objects.get(pk=user.pk).is_staff

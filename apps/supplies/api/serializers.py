@@ -5,9 +5,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.supplies.models import PRICE_MAX, RATE_MAX, Supplier, Supply, SupplyLine
+from apps.supplies.constants import MAX_LINES, NOTES_MAX_LENGTH, PRICE_MAX, RATE_MAX, SUPPLIER_NAME_MAX_LENGTH
+from apps.supplies.models import Supplier, Supply, SupplyLine
 from apps.supplies.parser import MATCH_EXACT, MATCH_PARTIAL, MAX_TEXT_LENGTH
-from apps.supplies.services import HEIGHT_MAX_CM, MAX_LINES, NAME_MAX_LENGTH, NOTES_MAX_LENGTH
+from apps.warehouse.constants import HEIGHT_MAX_CM, NAME_MAX_LENGTH
 from apps.warehouse.models import StockCategory, StockItem, StockUnit
 from flowercrm.serializers import CompactSerializer, MoneyField, PhoneField, QuantityField, ShopRelatedField
 from flowercrm.visibility import narrowed
@@ -29,7 +30,7 @@ class SupplierSerializer(serializers.ModelSerializer[Supplier]):
 
 
 class SupplierInputSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    name = serializers.CharField(max_length=SUPPLIER_NAME_MAX_LENGTH)
     phone = PhoneField(required=False, allow_blank=True)
     notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True)
 
@@ -162,7 +163,7 @@ class SupplyInputSerializer(serializers.Serializer[Any]):
     case-insensitively or created); ``lines``, when sent, replaces every line."""
 
     supplier_id = ShopRelatedField(source="supplier", queryset=Supplier.objects.all(), required=False, allow_null=True)
-    supplier_name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False, allow_blank=True)
+    supplier_name = serializers.CharField(max_length=SUPPLIER_NAME_MAX_LENGTH, required=False, allow_blank=True)
     date = serializers.DateField(required=False)
     currency = serializers.CharField(min_length=3, max_length=3, required=False)
     rate = serializers.DecimalField(

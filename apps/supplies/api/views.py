@@ -49,7 +49,7 @@ class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopView
         data = SupplierInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         supplier = services.supplier_create(shop=self.shop, data=data.validated_data)
-        return Response(SupplierSerializer(supplier).data, status=status.HTTP_201_CREATED)
+        return self.detail_response(supplier, status_code=status.HTTP_201_CREATED, refetch=False)
 
     @extend_schema(request=SupplierInputSerializer, responses={200: SupplierSerializer})
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -57,7 +57,7 @@ class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopView
         data = SupplierInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         supplier = services.supplier_update(supplier=supplier, data=data.validated_data)
-        return Response(SupplierSerializer(supplier).data)
+        return self.detail_response(supplier, refetch=False)
 
 
 @extend_schema_view(
@@ -83,10 +83,6 @@ class SupplyViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.RetrieveM
     def get_shop_queryset(self) -> QuerySet[Supply]:
         return selectors.supply_list(shop=self.shop)
 
-    def _detail(self, supply: Supply, code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.supply_get(shop=self.shop, pk=supply.pk)
-        return Response(self.output_serializer(fresh).data, status=code)
-
     def _input(self, request: Request, *, partial: bool) -> dict[str, Any]:
         data = SupplyInputSerializer(data=request.data, partial=partial, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
@@ -94,22 +90,14 @@ class SupplyViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.RetrieveM
 
     @extend_schema(request=SupplyInputSerializer, responses={201: SupplySerializer})
     def create(self, request: Request) -> Response:
-        supply = services.supply_create(
-            shop=self.shop,
-            actor=request.user,  # type: ignore[arg-type]
-            data=self._input(request, partial=False),
-        )
-        return self._detail(supply, status.HTTP_201_CREATED)
+        supply = services.supply_create(shop=self.shop, actor=self.actor, data=self._input(request, partial=False))
+        return self.detail_response(supply, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=SupplyInputSerializer, responses={200: SupplySerializer})
     def partial_update(self, request: Request, pk: str) -> Response:
         supply = self.get_object()
-        supply = services.supply_update(
-            supply=supply,
-            actor=request.user,  # type: ignore[arg-type]
-            data=self._input(request, partial=True),
-        )
-        return self._detail(supply)
+        supply = services.supply_update(supply=supply, actor=self.actor, data=self._input(request, partial=True))
+        return self.detail_response(supply)
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
@@ -120,15 +108,15 @@ class SupplyViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=True, methods=["post"])
     def receive(self, request: Request, pk: str) -> Response:
         """Receive the draft into stock (atomic); a second receive is a 409."""
-        supply = services.supply_receive(supply=self.get_object(), actor=request.user)  # type: ignore[arg-type]
-        return self._detail(supply)
+        supply = services.supply_receive(supply=self.get_object(), actor=self.actor)
+        return self.detail_response(supply)
 
     @extend_schema(request=None, responses={200: SupplySerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         """Cancel the draft (kept for the record); anything else is a 409."""
-        supply = services.supply_cancel(supply=self.get_object(), actor=request.user)  # type: ignore[arg-type]
-        return self._detail(supply)
+        supply = services.supply_cancel(supply=self.get_object(), actor=self.actor)
+        return self.detail_response(supply)
 
     @extend_schema(request=SupplyParseSerializer, responses={200: SupplyParseResultSerializer})
     @action(detail=False, methods=["post"])

@@ -4,14 +4,13 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.warehouse.constants import HEIGHT_MAX_CM, NAME_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from apps.warehouse.models import StockCategory, StockItem, StockMovement, StockUnit, WriteOffReason
 from apps.warehouse.selectors import is_low_stock
-from apps.warehouse.services import REASON_MAX_LENGTH
-from flowercrm.serializers import QUANTITY_MAX, CompactSerializer, MoneyField, QuantityField
+from flowercrm.limits import QUANTITY_MAX
+from flowercrm.serializers import CompactSerializer, MoneyField, QuantityField
 from flowercrm.visibility import narrowed
 
-HEIGHT_MAX_CM = 500
-NOTE_MAX_LENGTH = 1000
 # Stock figures move only through the ledger (supplies, orders, write-offs, stocktakes).
 LEDGER_FIELDS = ("quantity", "reserved", "available", "unit_cost")
 
@@ -57,7 +56,7 @@ class StockItemInputSerializer(serializers.Serializer[Any]):
     (``quantity``, ``reserved``, ``available``, ``unit_cost``) is a 400: those change only
     through supplies, orders, write-offs and stocktakes."""
 
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
     category = serializers.ChoiceField(choices=StockCategory.choices, required=False)
     height_cm = serializers.IntegerField(min_value=1, max_value=HEIGHT_MAX_CM, allow_null=True, required=False)
     unit = serializers.ChoiceField(choices=StockUnit.choices, required=False)

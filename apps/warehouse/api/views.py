@@ -56,16 +56,12 @@ class StockItemViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.Retrie
     def get_shop_queryset(self) -> QuerySet[StockItem]:
         return selectors.stock_item_list(shop=self.shop)
 
-    def _detail(self, item: StockItem, status_code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.stock_item_list(shop=self.shop).get(pk=item.pk)
-        return Response(self.output_serializer(fresh).data, status=status_code)
-
     @extend_schema(request=StockItemInputSerializer, responses={201: StockItemSerializer})
     def create(self, request: Request) -> Response:
         data = StockItemInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = services.stock_item_create(shop=self.shop, data=data.validated_data)
-        return self._detail(item, status.HTTP_201_CREATED)
+        return self.detail_response(item, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=StockItemInputSerializer, responses={200: StockItemSerializer})
     def update(self, request: Request, pk: str) -> Response:
@@ -80,7 +76,7 @@ class StockItemViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.Retrie
         data = StockItemInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         item = services.stock_item_update(item=item, data=data.validated_data)
-        return self._detail(item)
+        return self.detail_response(item)
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
@@ -98,9 +94,9 @@ class StockItemViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.Retrie
             quantity=data.validated_data["quantity"],
             reason=data.validated_data["reason"],
             note=data.validated_data["note"],
-            actor=request.user,  # type: ignore[arg-type]
+            actor=self.actor,
         )
-        return self._detail(item)
+        return self.detail_response(item)
 
     @extend_schema(request=AdjustSerializer, responses={200: StockItemSerializer})
     @action(detail=True, methods=["post"])
@@ -112,9 +108,9 @@ class StockItemViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.Retrie
             item=item,
             counted_quantity=data.validated_data["counted_quantity"],
             reason=data.validated_data["reason"],
-            actor=request.user,  # type: ignore[arg-type]
+            actor=self.actor,
         )
-        return self._detail(item)
+        return self.detail_response(item)
 
 
 @extend_schema_view(

@@ -3,7 +3,6 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.catalog.models import Product, ProductComponent
@@ -44,8 +43,10 @@ def test_duplicate_name_and_height_is_invalid_per_shop(shop, other_shop) -> None
 
 
 def test_create_rejects_bad_fields(shop) -> None:
-    with pytest.raises(ValidationError):
+    # Services raise the domain's ``Invalid`` (a 400 with the errors by field).
+    with pytest.raises(Invalid) as caught:
         services.stock_item_create(shop=shop, data={"name": "X", "category": "tree"})
+    assert "category" in caught.value.extra["errors"]
     assert not StockItem.objects.exists()
 
 

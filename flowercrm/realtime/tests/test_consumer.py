@@ -19,13 +19,13 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
-from apps.accounts.services import tokens_issue
 from apps.orders.events import REPLAY_MAX_EVENTS
 from apps.orders.models import EventType, Order, OrderEvent, OrderStatus
 from apps.orders.services import order_comment_add, order_transition, order_update
 from apps.orders.tests.factories import make_order, make_product
 from apps.shops.models import Membership
 from apps.shops.services import membership_update
+from apps.shops.sessions import tokens_issue
 from config.asgi import application
 from flowercrm import roles
 from flowercrm.realtime import consumers

@@ -15,8 +15,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from apps.accounts import services
 from apps.accounts.tests.factories import PASSWORD, UserFactory
+from apps.shops import sessions
 from apps.shops.models import Membership, Shop
 from apps.shops.tests.factories import MembershipFactory, ShopFactory
 from flowercrm.roles import Role
@@ -537,10 +537,10 @@ def _run_in_threads(*targets: Callable[[], Any]) -> list[Any]:
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_refreshes_one_wins(requires_postgres: None, monkeypatch: pytest.MonkeyPatch) -> None:
     membership = MembershipFactory(user=UserFactory(phone=PHONE))
-    token = services.tokens_issue(membership=membership).refresh
+    token = sessions.tokens_issue(membership=membership).refresh
     # Both requests pass the token's own checks before either takes the row lock.
     barrier = threading.Barrier(2, timeout=2)
-    real_parse = services._parse_refresh
+    real_parse = sessions._parse_refresh
 
     def parse_then_wait(raw: str) -> RefreshToken:
         parsed = real_parse(raw)
@@ -550,7 +550,7 @@ def test_two_concurrent_refreshes_one_wins(requires_postgres: None, monkeypatch:
             pass
         return parsed
 
-    monkeypatch.setattr(services, "_parse_refresh", parse_then_wait)
+    monkeypatch.setattr(sessions, "_parse_refresh", parse_then_wait)
     statuses = _run_in_threads(
         lambda: refresh(APIClient(), token).status_code, lambda: refresh(APIClient(), token).status_code
     )

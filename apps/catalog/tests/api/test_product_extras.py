@@ -8,8 +8,8 @@ from decimal import Decimal as D
 import pytest
 
 from apps.catalog import selectors
+from apps.catalog.constants import MAX_EXTRAS
 from apps.catalog.models import Product, ProductExtra
-from apps.catalog.services import MAX_EXTRAS
 from apps.catalog.tests.factories import StockItemFactory, product_with_recipe
 from flowercrm.roles import Role
 from flowercrm.testing import assert_error

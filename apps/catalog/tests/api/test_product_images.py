@@ -238,7 +238,7 @@ def test_service_rechecks_the_shop(shop, other_shop) -> None:
 
 
 def test_image_of_an_order_photo_is_400(manager_api, shop, member) -> None:
-    from apps.orders.photos import order_photo_add
+    from apps.orders.services import order_photo_add
     from apps.orders.tests.factories import make_order, make_product
 
     office = member(Role.ADMIN)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.customers.reminders import MAX_WINDOW, date_reminders_send
 from apps.shops.models import Shop
+from flowercrm.scopes import scope
 
 
 class Command(BaseCommand):
@@ -31,7 +32,8 @@ class Command(BaseCommand):
             if not shops.exists():
                 raise CommandError(f"No shop with id {options['shop']}")
         for shop in shops:
-            run = date_reminders_send(shop=shop, days=days)
+            with scope(shop=shop):  # each shop's reminders in its own scope
+                run = date_reminders_send(shop=shop, days=days)
             line = f"{shop.name}: {len(run.reminded)} dates reminded to {run.recipients} people"
             if run.pending:
                 line += f"; {len(run.pending)} dates still pending ({run.pending_reason})"

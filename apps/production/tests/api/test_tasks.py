@@ -14,7 +14,7 @@ from apps.orders.models import Order, OrderStatus
 from apps.orders.services import order_transition
 from apps.orders.tests.factories import make_order, make_product, make_stock, order_body
 from apps.production.models import ProductionTask, TaskStatus
-from apps.production.services import priority_at, task_schedule
+from apps.production.queue import priority_at, task_schedule
 from flowercrm.roles import Role
 from flowercrm.testing import assert_error
 

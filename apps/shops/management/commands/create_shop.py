@@ -15,6 +15,7 @@ from apps.shops.selectors import shops_named
 from apps.shops.services import shop_create
 from flowercrm.errors import DomainError
 from flowercrm.phone import normalize_phone
+from flowercrm.scopes import scopes_disabled
 
 
 class Command(BaseCommand):
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             "--allow-duplicate-name", action="store_true", help="Create the shop even if another has this name."
         )
 
+    @scopes_disabled("creates a shop: no shop scope exists before it")
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             phone = normalize_phone(options["admin_phone"])

@@ -12,6 +12,7 @@ from apps.accounts.models import User
 from apps.shops.models import Membership, Shop
 from apps.shops.services import shop_create, staff_add
 from flowercrm.roles import Role
+from flowercrm.scopes import scopes_disabled
 
 DEMO_SHOP = "Ромашка"
 DEMO_SLUG = "romashka"  # how the demo shop is found again (names are not unique)
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Allow in production.")
 
     @transaction.atomic
+    @scopes_disabled("creates the demo shop and fills it: no shop scope exists before it")
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION and not options["force"]:
             raise CommandError("seed_demo creates known passwords; refused in production (use --force).")

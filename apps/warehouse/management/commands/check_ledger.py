@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, Lag
 
 from apps.shops.models import Shop
 from apps.warehouse.models import StockItem, StockMovement
+from flowercrm.scopes import scopes_disabled
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--shop", type=int, help="Only this shop (id).")
 
+    @scopes_disabled("verifies the ledger of every shop (or the one of --shop) in one pass")
     def handle(self, *args: Any, **options: Any) -> None:
         items = StockItem.objects.all()
         movements = StockMovement.objects.all()

@@ -3,7 +3,8 @@
 The key row is inserted first, in the same transaction as the work. A concurrent retry's
 insert waits on the unique index until the first commits, then finds the stored answer and
 replays it; if the first failed and rolled back, the retry does the work itself. Keys are
-scoped to (shop, user, endpoint) and kept for 24 hours.
+scoped to (shop, user, endpoint) and kept for 24 hours (``idempotency_purge`` removes older
+ones; ``manage.py maintenance`` runs it).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.response import Response
 
-from apps.orders.models import IdempotencyKey
 from flowercrm.errors import Conflict, IdempotencyMismatch, Invalid
+from flowercrm.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = dt.timedelta(hours=24)
@@ -59,3 +60,10 @@ def idempotent(*, request: Any, shop: Any, scope: str, handler: Callable[[], Res
         record.response_body = response.data
         record.save(update_fields=["response_status", "response_body"])
         return response
+
+
+def idempotency_purge() -> int:
+    """Delete keys older than ``KEEP_FOR`` (their answers are no longer replayed). Returns how
+    many were deleted."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()
+    return deleted
