@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -78,6 +79,44 @@ def api() -> APIClient:
 @pytest.fixture
 def admin_member(member: Callable[..., Membership]) -> Membership:
     return member(Role.ADMIN)
+
+
+@pytest.fixture
+def office(member: Callable[..., Membership]) -> Membership:
+    return member(Role.MANAGER)
+
+
+@pytest.fixture
+def florist(member: Callable[..., Membership]) -> Membership:
+    return member(Role.FLORIST)
+
+
+@pytest.fixture
+def courier(member: Callable[..., Membership]) -> Membership:
+    return member(Role.COURIER)
+
+
+@pytest.fixture
+def manager_api(member: Callable[..., Membership], api_as: Callable[[Membership], APIClient]) -> APIClient:
+    """An API client of a manager of ``shop``."""
+    return api_as(member(Role.MANAGER))
+
+
+@pytest.fixture
+def shop_a(db: None) -> Shop:
+    return ShopFactory(name="Магазин А")
+
+
+@pytest.fixture
+def shop_b(db: None) -> Shop:
+    return ShopFactory(name="Магазин Б")
+
+
+@pytest.fixture
+def media_root(settings: object, tmp_path: Path) -> Path:
+    """Uploaded files under a temporary ``MEDIA_ROOT`` (``pytest.mark.usefixtures("media_root")``)."""
+    settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
+    return tmp_path
 
 
 @pytest.fixture

@@ -4,11 +4,9 @@ concurrent verifies on PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from apps.accounts import otp
 from apps.accounts.models import OTP_MAX_ATTEMPTS, OtpCode, OtpSend, User
@@ -19,6 +17,7 @@ from apps.shops.sessions import NoMembership, TokenPair, session_login_otp
 from apps.shops.tests.factories import MembershipFactory, ShopFactory
 from flowercrm.auth import resolve_access_token
 from flowercrm.errors import RateLimited
+from flowercrm.testing import run_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -276,34 +275,13 @@ def test_delete_expired(linked, send, clock: Clock) -> None:
 # --- concurrency (PostgreSQL row locks) ----------------------------------------------------
 
 
-def _concurrently(n: int, fn: Callable[[], object]) -> list[object]:
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = fn()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_verifies_of_one_code_give_one_token_pair(requires_postgres, telegram_outbox) -> None:
     membership = linked_member(ShopFactory(), telegram_id=CHAT, phone=PHONE)
     otp.otp_send(phone=PHONE)  # no outer transaction: sent at once
     (code,) = codes_to(telegram_outbox, CHAT)
 
-    results = _concurrently(8, lambda: session_login_otp(phone=PHONE, code=code))
+    results = run_threads(8, lambda _i: session_login_otp(phone=PHONE, code=code))
 
     pairs = [r for r in results if isinstance(r, TokenPair)]
     assert len(pairs) == 1 and pairs[0].membership.pk == membership.pk
@@ -314,7 +292,7 @@ def test_concurrent_verifies_of_one_code_give_one_token_pair(requires_postgres, 
 def test_concurrent_sends_for_one_phone_issue_one_code(requires_postgres, telegram_outbox) -> None:
     linked_member(ShopFactory(), telegram_id=CHAT, phone=PHONE)
 
-    results = _concurrently(6, lambda: otp.otp_send(phone=PHONE))
+    results = run_threads(6, lambda _i: otp.otp_send(phone=PHONE))
 
     assert sum(isinstance(r, otp.OtpIssued) for r in results) == 1
     assert sum(isinstance(r, RateLimited) for r in results) == 5, results
@@ -325,7 +303,7 @@ def test_concurrent_sends_for_one_phone_issue_one_code(requires_postgres, telegr
 def test_wrong_guesses_are_counted_outside_a_test_transaction(requires_postgres, telegram_outbox) -> None:
     linked_member(ShopFactory(), telegram_id=CHAT, phone=PHONE)
     otp.otp_send(phone=PHONE)
-    results = _concurrently(OTP_MAX_ATTEMPTS + 2, lambda: session_login_otp(phone=PHONE, code="bad"))
+    results = run_threads(OTP_MAX_ATTEMPTS + 2, lambda _i: session_login_otp(phone=PHONE, code="bad"))
     assert OtpCode.objects.get(phone=PHONE).attempts == OTP_MAX_ATTEMPTS
     assert sum(isinstance(r, otp.OtpLocked) for r in results) == 3
     assert sum(type(r) is otp.OtpInvalid for r in results) == OTP_MAX_ATTEMPTS - 1

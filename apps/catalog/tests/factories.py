@@ -7,24 +7,8 @@ from django.utils import timezone
 
 from apps.catalog.models import Product, ProductCategory, ProductComponent, ProductImage
 from apps.shops.tests.factories import ShopFactory
-from apps.warehouse.models import StockCategory, StockItem, StockUnit
+from apps.warehouse.tests.factories import StockItemFactory
 from flowercrm.models import UploadedImage
-
-
-class StockItemFactory(factory.django.DjangoModelFactory):
-    """A stock item with a given ``unit_cost`` (as if supplies had been received). Use
-    ``apps.warehouse.services`` where the ledger matters; recipes only need the cost."""
-
-    class Meta:
-        model = StockItem
-
-    shop = factory.SubFactory(ShopFactory)
-    name = factory.Sequence(lambda n: f"Роза Фридом {n}")
-    category = StockCategory.FLOWER
-    height_cm = 60
-    unit = StockUnit.STEM
-    unit_cost = Decimal("250.00")
-    retail_price = Decimal("500.00")
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
@@ -38,13 +22,15 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
 
 class ProductComponentFactory(factory.django.DjangoModelFactory):
-    """A recipe line whose stock item belongs to the product's shop."""
+    """A recipe line whose stock item belongs to the product's shop (and costs 250.00 a unit)."""
 
     class Meta:
         model = ProductComponent
 
     product = factory.SubFactory(ProductFactory)
-    stock_item = factory.SubFactory(StockItemFactory, shop=factory.SelfAttribute("..product.shop"))
+    stock_item = factory.SubFactory(
+        StockItemFactory, shop=factory.SelfAttribute("..product.shop"), unit_cost=Decimal("250.00")
+    )
     quantity = 5
 
 

@@ -24,7 +24,6 @@ from apps.catalog.tests.factories import (
 )
 from apps.shops import services as shop_services
 from apps.shops.models import Membership, Shop
-from apps.shops.tests.factories import ShopFactory
 from flowercrm.models import UploadedImage
 from flowercrm.roles import Role
 
@@ -72,11 +71,6 @@ def form_data(shop: Shop, lines: list[dict[str, Any]], initial: int = 0, **field
         for key, value in line.items():
             data[f"components-{index}-{key}"] = value
     return data
-
-
-@pytest.fixture
-def shop_b(db: None) -> Shop:
-    return ShopFactory(name="Магазин Б")
 
 
 @pytest.fixture

@@ -179,7 +179,7 @@ def test_recipe_quantity_is_bounded(shop, quantity):
 
 
 def test_update_replaces_recipe_keeping_rows_of_kept_items(shop):
-    a, b, c = (StockItemFactory(shop=shop) for _ in range(3))
+    a, b, c = (StockItemFactory(shop=shop, unit_cost=D("250.00")) for _ in range(3))
     product = _product(
         shop, components=[{"stock_item_id": a.id, "quantity": 1}, {"stock_item_id": b.id, "quantity": 2}]
     )

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from apps.customers.models import Customer
-from apps.customers.tests.factories import AddressFactory, CustomerFactory, TagFactory, make_order
+from apps.customers.tests.factories import AddressFactory, CustomerFactory, TagFactory
+from apps.orders.tests.factories import make_order
 from apps.shops.models import Membership, Shop
 from flowercrm.roles import Role
 
@@ -125,6 +126,6 @@ def test_other_shops_customers_are_hidden(browser: Client, other_shop: Shop) -> 
 
 def test_customer_with_orders_cannot_be_deleted(browser: Client, shop: Shop) -> None:
     customer = CustomerFactory(shop=shop)
-    make_order(customer)
+    make_order(customer.shop, customer=customer)
     browser.post(f"/admin/customers/customer/{customer.id}/delete/", {"post": "yes"})
     assert Customer.objects.filter(pk=customer.pk).exists()

@@ -17,9 +17,10 @@ from rest_framework.test import APIClient
 
 from apps.customers import services
 from apps.customers.models import Customer, CustomerPhone
-from apps.customers.tests.factories import CustomerFactory, make_order
+from apps.customers.tests.factories import CustomerFactory
 from apps.orders.customers import customer_merge
 from apps.orders.models import Order
+from apps.orders.tests.factories import make_order
 from apps.shops.models import Membership, Shop
 from flowercrm.errors import Invalid
 from flowercrm.roles import Role
@@ -71,7 +72,7 @@ def test_merge_whose_kept_customer_was_merged_away_meanwhile_is_409(
     winner = CustomerFactory(shop=shop)
     keep = CustomerFactory(shop=shop)  # merged into ``winner`` by the other request
     other = CustomerFactory(shop=shop)
-    order = make_order(other)
+    order = make_order(other.shop, customer=other)
     client = api_as(manager)
 
     outcome, response = race_with_open_transaction(
@@ -96,7 +97,7 @@ def test_free_running_merges_and_edits_never_500(
     for round_ in range(ROUNDS):
         keep = CustomerFactory(shop=shop)
         merged = CustomerFactory(shop=shop)
-        make_order(keep)
+        make_order(keep.shop, customer=keep)
         edit_kind = "patch" if round_ % 2 == 0 else "delete"
 
         def edit(merged: Customer = merged, kind: str = edit_kind) -> Any:

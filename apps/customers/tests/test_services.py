@@ -13,9 +13,9 @@ from apps.customers.services import edit
 from apps.customers.tests.factories import (
     CustomerFactory,
     ExtraPhoneFactory,
-    make_order,
 )
 from apps.orders.models import OrderStatus
+from apps.orders.tests.factories import make_order
 from apps.shops.models import Shop
 from flowercrm.errors import Invalid, Protected
 from flowercrm.testing import run_threads
@@ -290,7 +290,7 @@ def test_delete_removes_customer_and_nested_rows(shop: Shop) -> None:
 @pytest.mark.parametrize("status", [OrderStatus.NEW, OrderStatus.CANCELLED])
 def test_delete_with_orders_is_protected(shop: Shop, status: str) -> None:
     customer = CustomerFactory(shop=shop)
-    make_order(customer, status=status)
+    make_order(customer.shop, customer=customer, status=status)
     with pytest.raises(Protected):
         services.customer_delete(customer=customer)
     assert Customer.objects.filter(pk=customer.pk).exists()

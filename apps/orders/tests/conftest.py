@@ -1,27 +1,12 @@
-"""Fixtures shared by the order tests: the office, the floor and the road of ``shop``, and a
-bouquet whose recipe takes five roses (test data from ``apps.orders.tests.factories``)."""
+"""Fixtures shared by the order tests: a bouquet whose recipe takes five roses (test data from
+``apps.orders.tests.factories``); the office, the floor and the road of ``shop`` are in the
+root ``conftest.py``."""
 
 from __future__ import annotations
 
 import pytest
 
 from apps.orders.tests.factories import make_product, make_stock
-from flowercrm.roles import Role
-
-
-@pytest.fixture
-def office(member):
-    return member(Role.MANAGER)
-
-
-@pytest.fixture
-def florist(member):
-    return member(Role.FLORIST)
-
-
-@pytest.fixture
-def courier(member):
-    return member(Role.COURIER)
 
 
 @pytest.fixture

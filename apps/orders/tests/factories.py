@@ -1,4 +1,10 @@
-"""Builders for order tests: stock, products with recipes, customers and orders of one shop."""
+"""Builders for order tests: stock, products with recipes, customers and orders of one shop.
+
+``make_stock``, ``make_product`` and ``make_customer`` are conveniences over the factory_boy
+classes (``StockItemFactory``, ``ProductFactory``/``ProductComponentFactory``,
+``CustomerFactory``). ``make_order`` is the one order builder of the test suite: an order's
+number, prices and event log come from ``apps.orders.services.order_create``, so it goes
+through the service rather than a factory."""
 
 from __future__ import annotations
 
@@ -6,24 +12,24 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from apps.catalog.models import Product, ProductComponent
+from django.utils import timezone
+
+from apps.catalog.models import Product
+from apps.catalog.tests.factories import ProductComponentFactory, ProductFactory
 from apps.customers.models import Customer
-from apps.orders.models import Order
+from apps.customers.tests.factories import CustomerFactory
+from apps.orders.models import EventType, Order, OrderEvent, Payment, PaymentMethod
 from apps.orders.services import order_create
 from apps.shops.models import Shop
 from apps.warehouse.models import StockItem
-from apps.warehouse.services import stock_item_create, stock_receive
-
-_counter = {"n": 0}
-
-
-def _next() -> int:
-    _counter["n"] += 1
-    return _counter["n"]
+from apps.warehouse.services import stock_receive
+from apps.warehouse.tests.factories import StockItemFactory
 
 
 def make_stock(shop: Shop, *, name: str | None = None, quantity: int = 100, unit_price: str = "250") -> StockItem:
-    item = stock_item_create(shop=shop, data={"name": name or f"Роза {_next()}", "height_cm": 60})
+    """A stock item of ``shop`` with ``quantity`` units received at ``unit_price`` (through the
+    ledger: ``stock_receive``)."""
+    item = StockItemFactory(shop=shop, retail_price=Decimal("0.00"), **({"name": name} if name else {}))
     if quantity:
         stock_receive(item=item, quantity=quantity, unit_price=Decimal(unit_price), actor=None)
     item.refresh_from_db()
@@ -33,19 +39,15 @@ def make_stock(shop: Shop, *, name: str | None = None, quantity: int = 100, unit
 def make_product(
     shop: Shop, *, price: str = "15000", sale_price: str | None = None, recipe: dict[StockItem, int] | None = None
 ) -> Product:
-    product = Product.objects.create(
-        shop=shop,
-        name=f"Букет {_next()}",
-        price=Decimal(price),
-        sale_price=Decimal(sale_price) if sale_price else None,
-    )
+    """A product of ``shop`` whose recipe is ``{stock item: quantity}``."""
+    product = ProductFactory(shop=shop, price=Decimal(price), sale_price=Decimal(sale_price) if sale_price else None)
     for item, quantity in (recipe or {}).items():
-        ProductComponent.objects.create(product=product, stock_item=item, quantity=quantity)
+        ProductComponentFactory(product=product, stock_item=item, quantity=quantity)
     return product
 
 
 def make_customer(shop: Shop, *, phone: str | None = None, name: str = "Айгерим") -> Customer:
-    return Customer.objects.create(shop=shop, phone=phone or f"+7705{_next():07d}", name=name)
+    return CustomerFactory(shop=shop, name=name, **({"phone": phone} if phone else {}))
 
 
 def order_body(product: Product, **overrides: Any) -> dict[str, Any]:
@@ -67,7 +69,33 @@ def order_body(product: Product, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def make_order(shop: Shop, actor: Any, product: Product, *, quantity: int = 1, **fields: Any) -> Order:
+def make_order(
+    shop: Shop,
+    actor: Any = None,
+    product: Product | None = None,
+    *,
+    quantity: int = 1,
+    total: Decimal | str | None = None,
+    status: str | None = None,
+    created_at: dt.datetime | None = None,
+    confirmed_at: dt.datetime | None = None,
+    payments: tuple[Decimal | str, ...] = (),
+    created_event: bool = True,
+    **fields: Any,
+) -> Order:
+    """The one order builder: ``quantity`` of ``product`` through ``order_create`` (number,
+    prices and the ``created`` event come from the service); ``fields`` are its data.
+
+    Without ``product``, a product priced at ``total`` (default ``0.00``) and no delivery fee
+    make the order's total exactly ``total``. Then, written directly (tests of other apps that
+    need only such rows): ``status``, ``created_at``, ``confirmed_at``, ``courier`` and
+    ``payments`` (amounts received in cash; negative: a refund). ``created_event=False`` drops
+    the ``created`` event, for tests that inspect the events another service logs."""
+    if product is None:
+        product = make_product(shop, price=str(total if total is not None else "0.00"))
+        fields.setdefault("delivery_fee", Decimal("0.00"))
+    elif total is not None:
+        raise TypeError("total is the price of the product made here; pass no product")
     customer = fields.pop("customer", None) or make_customer(shop)
     courier = fields.pop("courier", None)
     data = {
@@ -83,7 +111,21 @@ def make_order(shop: Shop, actor: Any, product: Product, *, quantity: int = 1, *
         **fields,
     }
     order = order_create(shop=shop, actor=actor, data=data)
-    if courier is not None:
-        Order.objects.filter(pk=order.pk).update(courier=courier)
+    direct = {
+        name: value
+        for name, value in (
+            ("status", status),
+            ("created_at", created_at),
+            ("confirmed_at", confirmed_at),
+            ("courier", courier),
+        )
+        if value is not None
+    }
+    if direct:
+        Order.objects.filter(pk=order.pk).update(**direct)
         order.refresh_from_db()
+    if not created_event:
+        OrderEvent.objects.filter(order=order, type=EventType.CREATED).delete()
+    for amount in payments:
+        Payment.objects.create(order=order, amount=Decimal(amount), method=PaymentMethod.CASH, paid_at=timezone.now())
     return order

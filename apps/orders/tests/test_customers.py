@@ -18,10 +18,10 @@ from apps.customers.tests.factories import (
     CustomerFactory,
     ImportantDateFactory,
     TagFactory,
-    make_order,
 )
 from apps.orders.customers import customer_list, customer_list_for_florist, customer_merge, customer_update
 from apps.orders.models import Order, OrderEvent, OrderStatus
+from apps.orders.tests.factories import make_order
 from apps.shops.models import Membership, Shop
 from flowercrm.errors import Conflict, Invalid
 from flowercrm.testing import run_threads
@@ -40,10 +40,25 @@ def test_stats_exclude_cancelled_orders(shop: Shop) -> None:
     customer = CustomerFactory(shop=shop)
     first = timezone.make_aware(dt.datetime(2026, 1, 10, 12, 0))
     last = timezone.make_aware(dt.datetime(2026, 3, 1, 9, 30))
-    make_order(customer, status=OrderStatus.DELIVERED, total="15000.50", created_at=first, payments=("15000.50",))
-    make_order(customer, status=OrderStatus.NEW, total="4999.50", created_at=last, payments=("1000.00",))
     make_order(
-        customer,
+        customer.shop,
+        customer=customer,
+        status=OrderStatus.DELIVERED,
+        total="15000.50",
+        created_at=first,
+        payments=("15000.50",),
+    )
+    make_order(
+        customer.shop,
+        customer=customer,
+        status=OrderStatus.NEW,
+        total="4999.50",
+        created_at=last,
+        payments=("1000.00",),
+    )
+    make_order(
+        customer.shop,
+        customer=customer,
         status=OrderStatus.CANCELLED,
         total="100000.00",
         created_at=timezone.make_aware(dt.datetime(2026, 6, 1)),
@@ -59,11 +74,19 @@ def test_stats_exclude_cancelled_orders(shop: Shop) -> None:
 
 def test_total_spent_is_money_received_net_of_refunds(shop: Shop) -> None:
     customer = CustomerFactory(shop=shop)
-    make_order(customer, status=OrderStatus.DELIVERED, total="5000.00", payments=("3000.00", "2000.00", "-500.25"))
-    make_order(customer, status=OrderStatus.NEW, total="9000.00")  # nothing paid yet: nothing spent
+    make_order(
+        customer.shop,
+        customer=customer,
+        status=OrderStatus.DELIVERED,
+        total="5000.00",
+        payments=("3000.00", "2000.00", "-500.25"),
+    )
+    make_order(
+        customer.shop, customer=customer, status=OrderStatus.NEW, total="9000.00"
+    )  # nothing paid yet: nothing spent
     # Paid, then cancelled without a refund: the shop kept the money.
-    make_order(customer, status=OrderStatus.CANCELLED, total="700.00", payments=("700.00",))
-    make_order(CustomerFactory(shop=shop), total="1.00", payments=("1.00",))  # someone else's
+    make_order(customer.shop, customer=customer, status=OrderStatus.CANCELLED, total="700.00", payments=("700.00",))
+    make_order(shop, customer=CustomerFactory(shop=shop), total="1.00", payments=("1.00",))  # someone else's
 
     row = customer_list(shop=shop).get(pk=customer.pk)
 
@@ -73,7 +96,7 @@ def test_total_spent_is_money_received_net_of_refunds(shop: Shop) -> None:
 
 def test_stats_of_a_customer_without_orders(shop: Shop) -> None:
     customer = CustomerFactory(shop=shop)
-    make_order(customer, status=OrderStatus.CANCELLED, total="10.00")
+    make_order(customer.shop, customer=customer, status=OrderStatus.CANCELLED, total="10.00")
     row = customer_list(shop=shop).get(pk=customer.pk)
     assert (row.orders_count, row.total_spent, row.last_order_at) == (0, Decimal("0.00"), None)  # type: ignore[attr-defined]
 
@@ -83,10 +106,10 @@ def test_stats_are_not_multiplied_by_tags_and_addresses(shop: Shop) -> None:
     for i in range(3):
         TagFactory(customer=customer, name=f"t{i}")
         AddressFactory(customer=customer)
-    make_order(customer, total="100.10", payments=("100.10",))
-    make_order(customer, total="200.20", payments=("150.00", "50.20"))
+    make_order(customer.shop, customer=customer, total="100.10", payments=("100.10",))
+    make_order(customer.shop, customer=customer, total="200.20", payments=("150.00", "50.20"))
     other = CustomerFactory(shop=shop)
-    make_order(other, total="999.00", payments=("999.00",))
+    make_order(other.shop, customer=other, total="999.00", payments=("999.00",))
 
     row = customer_list(shop=shop).filter(tags__name__in=["t0", "t1"]).distinct().get(pk=customer.pk)
     assert (row.orders_count, row.total_spent) == (2, Decimal("300.30"))  # type: ignore[attr-defined]
@@ -108,7 +131,7 @@ def test_florist_sees_buyers_of_orders_from_confirmation_on(
     shop: Shop, status: str, confirmed: bool, visible: bool
 ) -> None:
     customer = CustomerFactory(shop=shop)
-    make_order(customer, status=status, confirmed_at=timezone.now() if confirmed else None)
+    make_order(customer.shop, customer=customer, status=status, confirmed_at=timezone.now() if confirmed else None)
     assert list(customer_list_for_florist(shop=shop)) == ([customer] if visible else [])
 
 
@@ -139,8 +162,11 @@ def test_merge_moves_everything_and_deletes_the_merged_row(shop: Shop, actor: An
     TagFactory(customer=keep, name="VIP")
     TagFactory(customer=merge, name="vip")
     TagFactory(customer=merge, name="корпоратив")
-    keep_order = make_order(keep, total="1000.00")
-    moved = [make_order(merge, total="2000.00"), make_order(merge, status=OrderStatus.CANCELLED)]
+    keep_order = make_order(keep.shop, customer=keep, total="1000.00", created_event=False)
+    moved = [
+        make_order(merge.shop, customer=merge, total="2000.00", created_event=False),
+        make_order(merge.shop, customer=merge, status=OrderStatus.CANCELLED, created_event=False),
+    ]
 
     result = customer_merge(shop=shop, keep=keep, merge=merge, actor=actor)
 
@@ -188,7 +214,7 @@ def test_merge_same_customer_is_invalid(shop: Shop, actor: Any) -> None:
 def test_merge_with_another_shops_customer_is_invalid(shop: Shop, other_shop: Shop, actor: Any) -> None:
     keep = CustomerFactory(shop=shop)
     theirs = CustomerFactory(shop=other_shop)
-    make_order(theirs)
+    make_order(theirs.shop, customer=theirs)
     with pytest.raises(Invalid) as exc:
         customer_merge(shop=shop, keep=keep, merge=theirs, actor=actor)
     assert list(exc.value.extra["errors"]) == ["merge_id"]
@@ -201,7 +227,7 @@ def test_merge_over_the_limits_is_a_conflict_and_changes_nothing(shop: Shop, act
     for i in range(15):
         TagFactory(customer=keep, name=f"a{i}")
         TagFactory(customer=merge, name=f"b{i}")
-    order = make_order(merge)
+    order = make_order(merge.shop, customer=merge, created_event=False)
     with pytest.raises(Conflict):
         customer_merge(shop=shop, keep=keep, merge=merge, actor=actor)
     order.refresh_from_db()
@@ -213,8 +239,8 @@ def test_merge_over_the_limits_is_a_conflict_and_changes_nothing(shop: Shop, act
 def test_crossed_concurrent_merges_neither_deadlock_nor_500(requires_postgres: None, shop: Shop) -> None:
     a = CustomerFactory(shop=shop)
     b = CustomerFactory(shop=shop)
-    make_order(a)
-    make_order(b)
+    make_order(a.shop, customer=a)
+    make_order(b.shop, customer=b)
 
     def work(i: int) -> Any:
         keep, merge = (a, b) if i == 0 else (b, a)
@@ -246,7 +272,7 @@ def test_upsert_by_a_merged_phone_finds_the_kept_customer(shop: Shop, actor: Any
 
 def test_edit_reindexes_the_customers_orders(shop: Shop) -> None:
     customer = CustomerFactory(shop=shop, name="Дана", phone=PHONE)
-    order = make_order(customer)
+    order = make_order(customer.shop, customer=customer, recipient_name="", recipient_phone="")
     order.search_text = order.compute_search_text()
     order.save(update_fields=["search_text"])
 

@@ -39,16 +39,6 @@ def changelist_ids(client: Client, path: str) -> set[int]:
 
 
 @pytest.fixture
-def shop_a(db: None) -> Shop:
-    return ShopFactory(name="Магазин А")
-
-
-@pytest.fixture
-def shop_b(db: None) -> Shop:
-    return ShopFactory(name="Магазин Б")
-
-
-@pytest.fixture
 def manager_a(shop_a: Shop, shop_b: Shop) -> Membership:
     staff(shop_a, Role.ADMIN, "+77010000101")
     staff(shop_b, Role.ADMIN, "+77010000201")

@@ -11,8 +11,10 @@ from apps.warehouse.models import StockCategory, StockItem, StockUnit
 
 
 class StockItemFactory(factory.django.DjangoModelFactory):
-    """A stock item. ``StockItemFactory(stock=10, stock__cost="120.00")`` puts 10 units on hand
-    through ``stock_receive``, so the ledger stays consistent (quantity is never set directly)."""
+    """The one stock item factory. ``StockItemFactory(stock=10, stock__cost="120.00")`` puts 10
+    units on hand through ``stock_receive``, so the ledger stays consistent (quantity is never
+    set directly). Nothing on hand costs ``0.00`` unless given ``unit_cost=...`` (as if supplies
+    had been received): recipes and the calculator only need the cost, not the ledger."""
 
     class Meta:
         model = StockItem

@@ -12,7 +12,6 @@ from apps.accounts.models import User
 from apps.accounts.tests.factories import PASSWORD
 from apps.shops import services as shop_services
 from apps.shops.models import Membership, Shop
-from apps.shops.tests.factories import ShopFactory
 from apps.warehouse.models import StockItem, StockMovement
 from apps.warehouse.services import stock_reserve
 from apps.warehouse.tests.factories import StockItemFactory
@@ -38,16 +37,6 @@ def changelist_ids(client: Client, path: str, **params: Any) -> set[int]:
     response = client.get(path, params)
     assert response.status_code == 200, response.status_code
     return {obj.pk for obj in response.context["cl"].result_list}
-
-
-@pytest.fixture
-def shop_a(db: None) -> Shop:
-    return ShopFactory(name="Магазин А")
-
-
-@pytest.fixture
-def shop_b(db: None) -> Shop:
-    return ShopFactory(name="Магазин Б")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from typing import Any
 import jwt
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
@@ -20,7 +19,7 @@ from apps.shops import sessions
 from apps.shops.models import Membership, Shop
 from apps.shops.tests.factories import MembershipFactory, ShopFactory
 from flowercrm.roles import Role
-from flowercrm.testing import assert_error
+from flowercrm.testing import assert_error, run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -515,25 +514,6 @@ def test_me_and_switch_shop_need_a_token(api: APIClient, shop: Shop) -> None:
 # --- concurrency (PostgreSQL) --------------------------------------------------------------
 
 
-def _run_in_threads(*targets: Callable[[], Any]) -> list[Any]:
-    results: list[Any] = [None] * len(targets)
-
-    def run(index: int, target: Callable[[], Any]) -> None:
-        try:
-            results[index] = target()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_refreshes_one_wins(requires_postgres: None, monkeypatch: pytest.MonkeyPatch) -> None:
     membership = MembershipFactory(user=UserFactory(phone=PHONE))
@@ -551,7 +531,7 @@ def test_two_concurrent_refreshes_one_wins(requires_postgres: None, monkeypatch:
         return parsed
 
     monkeypatch.setattr(sessions, "_parse_refresh", parse_then_wait)
-    statuses = _run_in_threads(
-        lambda: refresh(APIClient(), token).status_code, lambda: refresh(APIClient(), token).status_code
+    statuses = run_concurrently(
+        [lambda: refresh(APIClient(), token).status_code, lambda: refresh(APIClient(), token).status_code]
     )
     assert sorted(statuses) == [200, 401]

@@ -11,7 +11,6 @@ from apps.catalog import selectors
 from apps.catalog.constants import MAX_EXTRAS
 from apps.catalog.models import Product, ProductExtra
 from apps.catalog.tests.factories import StockItemFactory, product_with_recipe
-from flowercrm.roles import Role
 from flowercrm.testing import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -22,11 +21,6 @@ CALCULATE = "/api/catalog/calculate/"
 
 def detail(pk: int) -> str:
     return f"{URL}{pk}/"
-
-
-@pytest.fixture
-def manager_api(api_as, member):
-    return api_as(member(Role.MANAGER))
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ payload (ordered, one primary), replaced whole, removed with their files."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,24 +15,13 @@ from flowercrm.roles import Role
 from flowercrm.testing import assert_error
 from flowercrm.tests.image_corpus import jpeg
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 URL = "/api/products/"
 
 
 def detail(product_id: int) -> str:
     return f"{URL}{product_id}/"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
-def manager_api(member, api_as):
-    return api_as(member(Role.MANAGER))
 
 
 def upload(client, size: tuple[int, int] = (64, 48)) -> int:

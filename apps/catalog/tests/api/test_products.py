@@ -19,11 +19,6 @@ def detail(product_id: int) -> str:
 
 
 @pytest.fixture
-def manager_api(member, api_as):
-    return api_as(member(Role.MANAGER))
-
-
-@pytest.fixture
 def rose(shop):
     return StockItemFactory(shop=shop, name="Роза Фридом", unit_cost=Decimal("250.00"))
 

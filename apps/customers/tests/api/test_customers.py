@@ -18,9 +18,9 @@ from apps.customers.tests.factories import (
     ExtraPhoneFactory,
     ImportantDateFactory,
     TagFactory,
-    make_order,
 )
 from apps.orders.models import OrderStatus
+from apps.orders.tests.factories import make_order
 from apps.shops.models import Membership, Shop
 from flowercrm.roles import Role
 from flowercrm.testing import assert_error
@@ -46,11 +46,6 @@ DETAIL_KEYS = {
     "created_at",
     "updated_at",
 }
-
-
-@pytest.fixture
-def manager(member: Callable[..., Membership], api_as: Callable[[Membership], APIClient]) -> APIClient:
-    return api_as(member(Role.MANAGER))
 
 
 def body(**overrides: Any) -> dict[str, Any]:
@@ -108,8 +103,8 @@ def test_create_with_nested_lists(manager: APIClient, shop: Shop) -> None:
 
 def test_retrieve_has_stats_as_strings(manager: APIClient, shop: Shop) -> None:
     customer = CustomerFactory(shop=shop)
-    make_order(customer, status=OrderStatus.DELIVERED, total="15000.50", payments=("15000.50",))
-    make_order(customer, status=OrderStatus.CANCELLED, total="99.00")
+    make_order(customer.shop, customer=customer, status=OrderStatus.DELIVERED, total="15000.50", payments=("15000.50",))
+    make_order(customer.shop, customer=customer, status=OrderStatus.CANCELLED, total="99.00")
     data = manager.get(f"{URL}{customer.id}/").json()
     assert (data["orders_count"], data["total_spent"]) == (1, "15000.50")
     assert data["last_order_at"].endswith("+05:00")
@@ -154,7 +149,7 @@ def test_delete_without_orders(manager: APIClient, shop: Shop) -> None:
 
 def test_delete_with_orders_is_409_protected(manager: APIClient, shop: Shop) -> None:
     customer = CustomerFactory(shop=shop)
-    make_order(customer, status=OrderStatus.CANCELLED)
+    make_order(customer.shop, customer=customer, status=OrderStatus.CANCELLED)
     assert_error(manager.delete(f"{URL}{customer.id}/"), 409, "protected")
     assert Customer.objects.filter(pk=customer.pk).exists()
 
@@ -231,10 +226,12 @@ def people(shop: Shop) -> dict[str, Customer]:
     TagFactory(customer=aigerim, name="VIP")
     TagFactory(customer=aigerim, name="Корпоратив")
     TagFactory(customer=dana, name="Корпоратив")
-    make_order(aigerim, status=OrderStatus.DELIVERED, total="5000.00", payments=("5000.00",))
-    make_order(dana, status=OrderStatus.DELIVERED, total="7000.00", payments=("7000.00",))
-    make_order(dana, status=OrderStatus.NEW, total="1000.00", payments=("500.00",))
-    make_order(pyotr, status=OrderStatus.CANCELLED, total="90000.00", payments=("90000.00", "-90000.00"))
+    make_order(aigerim.shop, customer=aigerim, status=OrderStatus.DELIVERED, total="5000.00", payments=("5000.00",))
+    make_order(dana.shop, customer=dana, status=OrderStatus.DELIVERED, total="7000.00", payments=("7000.00",))
+    make_order(dana.shop, customer=dana, status=OrderStatus.NEW, total="1000.00", payments=("500.00",))
+    make_order(
+        pyotr.shop, customer=pyotr, status=OrderStatus.CANCELLED, total="90000.00", payments=("90000.00", "-90000.00")
+    )
     return {"aigerim": aigerim, "dana": dana, "pyotr": pyotr}
 
 
@@ -316,8 +313,16 @@ def test_list_query_count_does_not_grow(
         ImportantDateFactory(customer=customer, day=1 + i % 28, month=5)
         TagFactory(customer=customer, name="VIP")
         TagFactory(customer=customer, name=f"t{i}")
-        make_order(customer, status=OrderStatus.DELIVERED, total="100.00", payments=("60.00", "40.00"))
-        make_order(customer, status=OrderStatus.CANCELLED, total="100.00", payments=("100.00", "-100.00"))
+        make_order(
+            customer.shop, customer=customer, status=OrderStatus.DELIVERED, total="100.00", payments=("60.00", "40.00")
+        )
+        make_order(
+            customer.shop,
+            customer=customer,
+            status=OrderStatus.CANCELLED,
+            total="100.00",
+            payments=("100.00", "-100.00"),
+        )
         ExtraPhoneFactory(customer=customer)
     # auth (user, membership + shop), count, page, addresses, dates, tags, extra phones
     with django_assert_num_queries(8):
@@ -333,9 +338,13 @@ def test_list_query_count_does_not_grow(
 
 def test_customer_orders(manager: APIClient, shop: Shop) -> None:
     customer = CustomerFactory(shop=shop)
-    old = make_order(customer, status=OrderStatus.DELIVERED, total="5000.00", created_at=_aware(2026, 1, 1))
-    new = make_order(customer, status=OrderStatus.CANCELLED, total="1500.50", created_at=_aware(2026, 2, 1))
-    make_order(CustomerFactory(shop=shop))  # someone else's
+    old = make_order(
+        customer.shop, customer=customer, status=OrderStatus.DELIVERED, total="5000.00", created_at=_aware(2026, 1, 1)
+    )
+    new = make_order(
+        customer.shop, customer=customer, status=OrderStatus.CANCELLED, total="1500.50", created_at=_aware(2026, 2, 1)
+    )
+    make_order(shop, customer=CustomerFactory(shop=shop))  # someone else's
     data = manager.get(f"{URL}{customer.id}/orders/").json()
     assert data["total"] == 2
     assert [r["id"] for r in data["items"]] == [new.id, old.id]
@@ -356,7 +365,7 @@ def test_customer_orders_query_count_does_not_grow(
 ) -> None:
     customer = CustomerFactory(shop=shop)
     for _ in range(20):
-        make_order(customer)
+        make_order(customer.shop, customer=customer)
     with django_assert_num_queries(5):  # auth (2), the customer, count, page
         assert len(manager.get(f"{URL}{customer.id}/orders/").json()["items"]) == 20
 
@@ -382,7 +391,7 @@ def test_another_shops_customer_is_404(
     manager: APIClient, other_shop: Shop, method: str, suffix: str, payload: dict[str, Any] | None
 ) -> None:
     theirs = CustomerFactory(shop=other_shop, name="Чужой")
-    make_order(theirs)
+    make_order(theirs.shop, customer=theirs)
     before = snapshot()
     response = getattr(manager, method)(f"{URL}{theirs.id}/{suffix}", payload, format="json")
     assert_error(response, 404, "not_found")
@@ -409,11 +418,11 @@ def world(shop: Shop) -> dict[str, Customer]:
     """``seen``: a buyer of a confirmed order (a florist may see them); ``spare``: no orders;
     ``hidden``: a buyer of a new order only (a florist may not see them)."""
     seen = CustomerFactory(shop=shop, name="Видимый", email="seen@example.kz")
-    make_order(seen, status=OrderStatus.CONFIRMED)
+    make_order(seen.shop, customer=seen, status=OrderStatus.CONFIRMED)
     ImportantDateFactory(customer=seen, day=1, month=1)
     spare = CustomerFactory(shop=shop, name="Запасной")
     hidden = CustomerFactory(shop=shop, name="Скрытый")
-    make_order(hidden, status=OrderStatus.NEW)
+    make_order(hidden.shop, customer=hidden, status=OrderStatus.NEW)
     return {"seen": seen, "spare": spare, "hidden": hidden}
 
 

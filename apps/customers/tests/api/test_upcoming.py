@@ -20,11 +20,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/customers/upcoming-dates/"
 
 
-@pytest.fixture
-def manager(member: Callable[..., Membership], api_as: Callable[[Membership], APIClient]) -> APIClient:
-    return api_as(member(Role.MANAGER))
-
-
 def at(instant: str) -> Any:
     """Freeze ``timezone.now()`` at a UTC instant."""
     return mock.patch("django.utils.timezone.now", return_value=dt.datetime.fromisoformat(instant))

@@ -9,27 +9,12 @@ import pytest
 from apps.customers.models import Customer
 from apps.orders.models import Order, OrderEvent, OrderItem, OrderStatus, Payment
 from apps.orders.services import order_transition
-from apps.orders.tests.factories import make_customer, make_order, make_product, make_stock, order_body
+from apps.orders.tests.factories import make_customer, make_order, make_product, order_body
 from apps.shops.models import DeliveryZone
 from flowercrm.roles import Role
 from flowercrm.testing import assert_error
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def office(member):
-    return member(Role.MANAGER)
-
-
-@pytest.fixture
-def rose(shop):
-    return make_stock(shop, name="Роза Фридом", quantity=100)
-
-
-@pytest.fixture
-def bouquet(shop, rose):
-    return make_product(shop, price="15000", recipe={rose: 5})
 
 
 def counts() -> tuple[int, int, int, int]:

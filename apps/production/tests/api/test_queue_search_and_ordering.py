@@ -19,11 +19,6 @@ pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 12, 1)
 
 
-@pytest.fixture
-def office(member):
-    return member(Role.MANAGER)
-
-
 def confirmed(shop, office, product: Product, **fields):
     order = make_order(shop, office.user, product, **fields)
     order_transition(order=order, to=OrderStatus.CONFIRMED, actor=office.user, role=Role.MANAGER)

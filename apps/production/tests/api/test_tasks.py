@@ -23,16 +23,6 @@ ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
 
 
 @pytest.fixture
-def office(member):
-    return member(Role.MANAGER)
-
-
-@pytest.fixture
-def florist(member):
-    return member(Role.FLORIST)
-
-
-@pytest.fixture
 def rose(shop):
     return make_stock(shop, name="Роза", quantity=50)
 

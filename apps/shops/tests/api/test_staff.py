@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
@@ -16,7 +16,7 @@ from apps.shops import services
 from apps.shops.models import Membership, Shop
 from apps.shops.tests.factories import MembershipFactory
 from flowercrm.roles import Role
-from flowercrm.testing import assert_error
+from flowercrm.testing import assert_error, run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -430,21 +430,14 @@ def test_two_admins_demoting_each_other_concurrently(requires_postgres: None, mo
         return admins
 
     monkeypatch.setattr(services, "_lock_active_admins", lock_then_wait)
-    results: list[Any] = [None, None]
 
-    def demote(index: int, membership: Membership) -> None:
+    def demote(membership: Membership) -> str:
         try:
             services.staff_update(membership=membership, actor=membership.user, role=Role.MANAGER)
-            results[index] = "ok"
         except Exception as exc:  # noqa: BLE001 - reported by the test
-            results[index] = type(exc).__name__
-        finally:
-            connection.close()
+            return type(exc).__name__
+        return "ok"
 
-    threads = [threading.Thread(target=demote, args=(i, m)) for i, m in enumerate((first, second))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_concurrently([partial(demote, first), partial(demote, second)])
     assert sorted(results) == ["Conflict", "ok"]
     assert Membership.objects.filter(shop=first.shop, role=Role.ADMIN, is_active=True).count() == 1

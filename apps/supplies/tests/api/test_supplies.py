@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from apps.shops.models import Membership, Shop
+from apps.shops.models import Shop
 from apps.supplies import services
 from apps.supplies.models import Supplier, Supply, SupplyLine, SupplyStatus
 from apps.supplies.tests.factories import SupplierFactory, SupplyFactory, SupplyLineFactory
@@ -19,11 +19,6 @@ from flowercrm.testing import assert_error
 pytestmark = pytest.mark.django_db
 
 URL = "/api/supplies/"
-
-
-@pytest.fixture
-def manager_api(api_as: Callable[[Membership], APIClient], member: Callable[..., Membership]) -> APIClient:
-    return api_as(member(Role.MANAGER))
 
 
 def _counts() -> tuple[int, int, int, int, int]:
