@@ -255,7 +255,7 @@ class ScopeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         for prefix, reason in _DISABLED_PATHS:
-            if request.path.startswith(prefix):
+            if request.path_info.startswith(prefix):  # without SCRIPT_NAME: a sub-path deployment too
                 with scopes_disabled(reason):
                     return self.get_response(request)
         with scope(shop=None):

@@ -42,8 +42,8 @@ class ScopedAPIView(APIView):
 
     Right after DRF authenticates the request (before permissions and throttles, which may
     count rows), an authenticated member's view enters ``scope(shop=<the member's shop>)``
-    for the rest of the request; ``finalize_response`` (which DRF runs on every outcome)
-    leaves it. A view without a member stays in the request's empty scope, where a query on a
+    for the rest of the request; ``dispatch`` leaves it whatever the outcome (an exception
+    DRF's handler re-raises included). A view without a member stays in the request's empty scope, where a query on a
     shop-owned model raises — unless ``scopes_disabled_reason`` says why it reads across
     shops on purpose (public endpoints such as tracking by token)."""
 
@@ -60,9 +60,9 @@ class ScopedAPIView(APIView):
             stack.enter_context(scopes_disabled(self.scopes_disabled_reason))
         self._scope_exit = stack
 
-    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().finalize_response(request, response, *args, **kwargs)
+            return super().dispatch(request, *args, **kwargs)
         finally:
             if self._scope_exit is not None:
                 self._scope_exit.close()

@@ -163,3 +163,37 @@ def test_order_items_are_scoped_through_their_order() -> None:
     assert OrderItem._shop_scope_path == "order__shop"  # type: ignore[attr-defined]
     with scope(shop=None), pytest.raises(ScopeError, match="orders.OrderItem"):
         OrderItem.objects.exists()
+
+
+def test_a_view_leaves_its_shop_scope_even_when_the_exception_is_re_raised(admin_member: Membership) -> None:
+    """DRF re-raises what its handler cannot answer (``finalize_response`` never runs): the
+    view still leaves the member's scope, so nothing of that shop stays on the thread."""
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from apps.shops.sessions import tokens_issue
+    from flowercrm.auth import ShopAuth
+    from flowercrm.viewsets import ScopedAPIView
+
+    class Exploding(ScopedAPIView):
+        def get(self, request: Any) -> Any:
+            assert current_shop_id() == admin_member.shop_id
+            raise ValueError("not an API error")
+
+    request = APIRequestFactory().get("/x")
+    token = tokens_issue(membership=admin_member).access
+    force_authenticate(request, user=admin_member.user, token=ShopAuth(token=token, membership=admin_member))
+    with scope(shop=None):
+        with pytest.raises(ValueError, match="not an API error"):
+            Exploding.as_view()(request)
+        assert current_shop_id() is None
+        with pytest.raises(ScopeError):
+            Customer.objects.exists()
+
+
+def test_the_admin_is_recognised_under_a_sub_path(two_customers: Any) -> None:
+    seen: list[Any] = []
+    middleware = ScopeMiddleware(lambda request: seen.append(Customer.objects.count()) or "response")
+    request = RequestFactory().get("/admin/customers/customer/", SCRIPT_NAME="/crm")
+    assert request.path == "/crm/admin/customers/customer/"
+    middleware(request)
+    assert seen == [2]
