@@ -135,3 +135,115 @@ def race_with_open_transaction(work: Any, request: Any, *, timeout: float = 10) 
 
     first_result, second_result = run_concurrently([first, second], timeout=timeout + 30)
     return first_result, second_result
+
+
+# --- Real server processes ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    """One of our servers (daphne, or gunicorn with the production uvicorn worker) in its own
+    process group, its output kept for the failure message."""
+
+    STARTUP_TIMEOUT = 30.0
+
+    def __init__(self, name: str, args: list[str], port: int, env: dict[str, str]) -> None:
+        import subprocess
+        import tempfile
+        from pathlib import Path
+
+        self.name, self.port = name, port
+        self.log = tempfile.TemporaryFile()  # closed in stop()
+        self.process = subprocess.Popen(  # noqa: S603 (our own server commands)
+            args,
+            cwd=Path(__file__).resolve().parents[1],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-4000:]
+
+    def wait_ready(self, ready: Any) -> None:
+        """Until ``ready(self)`` is true (``OSError`` counts as not yet); fails the test if the
+        process exits or the startup timeout passes."""
+        import time
+
+        import pytest
+
+        deadline = time.monotonic() + self.STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"{self.name} exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if ready(self):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        pytest.fail(f"{self.name} did not start within {self.STARTUP_TIMEOUT} s:\n{self.output()}")
+
+    def stop(self) -> None:
+        import os
+        import signal
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)  # gunicorn's worker too, not only the master
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+@contextmanager
+def daphne_and_gunicorn(*, env: dict[str, str], ready: Any) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """daphne (development) and gunicorn with the production uvicorn worker
+    (``gunicorn.conf.py``, one worker), both ready (``ready(server)``); stopped afterwards."""
+    import sys
+    from pathlib import Path
+
+    bin_dir = Path(sys.executable).parent
+    daphne_port, gunicorn_port = free_port(), free_port()
+    started: list[ServerProcess] = []
+    try:
+        started.append(
+            ServerProcess(
+                "daphne",
+                [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(daphne_port), "config.asgi:application"],
+                daphne_port,
+                env,
+            )
+        )
+        started.append(
+            ServerProcess(
+                "gunicorn",
+                [str(bin_dir / "gunicorn"), "config.asgi:application", "-c", "gunicorn.conf.py"]
+                + ["-b", f"127.0.0.1:{gunicorn_port}", "-w", "1"],
+                gunicorn_port,
+                env,
+            )
+        )
+        for server in started:
+            server.wait_ready(ready)
+        yield started[0], started[1]
+    finally:
+        for server in started:
+            server.stop()

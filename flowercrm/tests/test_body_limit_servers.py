@@ -10,35 +10,22 @@ The servers need no database or Redis for this: the guard answers before Django 
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import IO
 
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-STARTUP_TIMEOUT = 30.0
+from flowercrm.testing import ServerProcess, daphne_and_gunicorn
+
 MiB = 1024 * 1024
 # Loopback socket buffers on both sides hold a few MB that count as "sent" before the server
 # reads them; anything near the limit plus that is "stopped at the limit".
 BUFFER_SLACK = 8 * MiB
 STREAM_CAP = 64 * MiB
 URL = "/api/upload/image"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def server_env() -> dict[str, str]:
@@ -53,43 +40,6 @@ def server_env() -> dict[str, str]:
         PYTHONWARNINGS="ignore",
     )
     return env
-
-
-class Server:
-    def __init__(self, name: str, args: list[str], port: int) -> None:
-        self.name, self.port = name, port
-        self.log: IO[bytes] = tempfile.TemporaryFile()  # closed in stop()
-        self.process = subprocess.Popen(  # noqa: S603 (our own server commands)
-            args, cwd=ROOT, env=server_env(), stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-4000:]
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"{self.name} exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                status, _ = small_post(self.port)
-                if status:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        pytest.fail(f"{self.name} did not start within {STARTUP_TIMEOUT} s:\n{self.output()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)  # gunicorn's worker too, not only the master
-                self.process.wait(timeout=10)
-        self.log.close()
 
 
 def head(extra: str, content_type: str = "multipart/form-data; boundary=x") -> bytes:
@@ -141,31 +91,12 @@ def closed_by_peer(sock: socket.socket, timeout: float) -> bool:
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[dict[str, Server]]:
-    daphne_port, uvicorn_port = free_port(), free_port()
-    started: list[Server] = []
-    try:
-        started.append(
-            Server(
-                "daphne",
-                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(daphne_port), "config.asgi:application"],
-                daphne_port,
-            )
-        )
-        started.append(
-            Server(
-                "uvicorn",
-                [str(BIN / "gunicorn"), "config.asgi:application", "-c", "gunicorn.conf.py"]
-                + ["-b", f"127.0.0.1:{uvicorn_port}", "-w", "1"],
-                uvicorn_port,
-            )
-        )
-        for server in started:
-            server.wait_ready()
-        yield {server.name: server for server in started}
-    finally:
-        for server in started:
-            server.stop()
+def servers() -> Iterator[dict[str, ServerProcess]]:
+    def answers(server: ServerProcess) -> bool:
+        return small_post(server.port)[0] != 0
+
+    with daphne_and_gunicorn(env=server_env(), ready=answers) as (daphne, gunicorn):
+        yield {"daphne": daphne, "uvicorn": gunicorn}
 
 
 SERVERS = ["daphne", "uvicorn"]

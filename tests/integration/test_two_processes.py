@@ -11,14 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
@@ -29,19 +23,11 @@ from websockets.asyncio.client import connect as ws_connect
 from apps.orders.tests.factories import make_order, make_product
 from apps.shops.sessions import tokens_issue
 from flowercrm.roles import Role
+from flowercrm.testing import ServerProcess, daphne_and_gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-STARTUP_TIMEOUT = 30.0
 EVENT_TIMEOUT = 10.0
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def server_env() -> dict[str, str]:
@@ -62,44 +48,6 @@ def server_env() -> dict[str, str]:
     }
 
 
-class Server:
-    def __init__(self, name: str, args: list[str], port: int) -> None:
-        self.name, self.port = name, port
-        self.log: IO[bytes] = tempfile.TemporaryFile()  # closed in stop()
-        self.process = subprocess.Popen(args, cwd=ROOT, env=server_env(), stdout=self.log, stderr=subprocess.STDOUT)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-4000:]
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"{self.name} exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"{self.name} did not start within {STARTUP_TIMEOUT} s:\n{self.output()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
-
-
 @pytest.fixture
 def shared_services() -> None:
     if not os.environ.get("REDIS_URL") or connection.vendor != "postgresql":
@@ -107,31 +55,15 @@ def shared_services() -> None:
 
 
 @pytest.fixture
-def servers(shared_services: None, order_setup: dict[str, Any]) -> Iterator[tuple[Server, Server]]:
-    daphne_port, gunicorn_port = free_port(), free_port()
-    started = []
-    try:
-        started.append(
-            Server(
-                "daphne",
-                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(daphne_port), "config.asgi:application"],
-                daphne_port,
-            )
-        )
-        started.append(
-            Server(
-                "gunicorn",
-                [str(BIN / "gunicorn"), "config.asgi:application", "-c", "gunicorn.conf.py"]
-                + ["-b", f"127.0.0.1:{gunicorn_port}", "-w", "1"],
-                gunicorn_port,
-            )
-        )
-        for server in started:
-            server.wait_ready()
-        yield started[0], started[1]
-    finally:
-        for server in started:
-            server.stop()
+def servers(shared_services: None, order_setup: dict[str, Any]) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    def healthy(server: ServerProcess) -> bool:
+        try:
+            return httpx.get(f"{server.base}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    with daphne_and_gunicorn(env=server_env(), ready=healthy) as started:
+        yield started
 
 
 @pytest.fixture
