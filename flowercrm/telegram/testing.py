@@ -187,6 +187,34 @@ class BotApiStub:
         return Handler
 
 
+def run_bot_until(stub: BotApiStub, *, method: str, count: int) -> None:
+    """Run ``manage.py run_telegram_bot`` (long polling against ``stub``) until it has called
+    ``method`` ``count`` times, then stop it; fails on an error in the bot or a time-out."""
+    import io
+
+    from django.core.management import call_command
+
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            call_command("run_telegram_bot", stop_event=stop, stdout=io.StringIO())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="run_telegram_bot")
+    thread.start()
+    try:
+        done = stub.wait_for(lambda s: len(s.calls_to(method)) >= count or bool(errors), timeout=20)
+    finally:
+        stop.set()
+        thread.join(timeout=20)
+    assert not errors, errors  # noqa: S101
+    assert not thread.is_alive(), "the bot did not stop"  # noqa: S101
+    assert done, stub.calls  # noqa: S101
+
+
 def _ok(result: Any) -> dict[str, Any]:
     return {"ok": True, "result": result}
 

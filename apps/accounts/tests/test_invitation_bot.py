@@ -3,13 +3,10 @@ stub: the invitation is sent with an inline keyboard, ``run_telegram_bot`` answe
 
 from __future__ import annotations
 
-import io
-import threading
 import time
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from apps.accounts.bot import INVITATION_GONE_TEXT
 from apps.accounts.tests.factories import UserFactory
@@ -18,7 +15,7 @@ from apps.shops.models import Membership, MembershipStatus
 from apps.shops.tests.factories import MembershipFactory, ShopFactory
 from flowercrm import telegram
 from flowercrm.roles import Role
-from flowercrm.telegram.testing import BotApiStub
+from flowercrm.telegram.testing import BotApiStub, run_bot_until
 
 PHONE = "+77017770001"
 
@@ -43,26 +40,9 @@ def callback_update(from_id: int, *, data: str, message_id: int) -> dict[str, An
     }
 
 
-def run_bot_until(stub: BotApiStub, *, edits: int) -> list[dict[str, Any]]:
-    """Run ``manage.py run_telegram_bot`` until it has edited ``edits`` messages."""
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            call_command("run_telegram_bot", stop_event=stop, stdout=io.StringIO())
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=target, name="run_telegram_bot")
-    thread.start()
-    try:
-        done = stub.wait_for(lambda s: len(s.calls_to("editMessageText")) >= edits or bool(errors), timeout=20)
-    finally:
-        stop.set()
-        thread.join(timeout=20)
-    assert not errors, errors
-    assert done, stub.calls
+def run_bot_until_edited(stub: BotApiStub, *, edits: int) -> list[dict[str, Any]]:
+    """Run the bot until it has edited ``edits`` messages."""
+    run_bot_until(stub, method="editMessageText", count=edits)
     return [dict(c.params) for c in stub.calls_to("editMessageText")]
 
 
@@ -89,7 +69,7 @@ def test_invitation_accepted_with_the_bot_button(telegram_live: BotApiStub) -> N
     # Someone else pressing a copy of the button moves nothing; the addressee accepts.
     telegram_live.add_update(callback_update(intruder.telegram_id, data=decline["callback_data"], message_id=5))
     telegram_live.add_update(callback_update(7007, data=accept["callback_data"], message_id=6))
-    edits = run_bot_until(telegram_live, edits=2)
+    edits = run_bot_until_edited(telegram_live, edits=2)
 
     by_message = {int(e["message_id"]): e["text"] for e in edits}
     assert by_message[5] == INVITATION_GONE_TEXT

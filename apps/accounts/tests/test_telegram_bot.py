@@ -3,8 +3,6 @@ long polling against a local Bot API stub, replies recorded by the stub."""
 
 from __future__ import annotations
 
-import io
-import threading
 from typing import Any
 
 import pytest
@@ -25,7 +23,7 @@ from apps.accounts.tests.factories import UserFactory
 from apps.accounts.tests.otp_support import codes_to, linked_member
 from apps.shops.tests.factories import ShopFactory
 from flowercrm import telegram
-from flowercrm.telegram.testing import BotApiStub, contact_update, message_update
+from flowercrm.telegram.testing import BotApiStub, contact_update, message_update, run_bot_until
 
 PHONE = "+77011234567"
 OTHER_PHONE = "+77017654321"
@@ -83,26 +81,8 @@ def test_unlink() -> None:
 
 
 def run_bot(stub: BotApiStub, *, replies: int) -> list[dict[str, Any]]:
-    """Run ``manage.py run_telegram_bot`` until it has sent ``replies`` messages, then stop it."""
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            call_command("run_telegram_bot", stop_event=stop, stdout=io.StringIO())
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=target, name="run_telegram_bot")
-    thread.start()
-    try:
-        done = stub.wait_for(lambda s: len(s.calls_to("sendMessage")) >= replies or bool(errors), timeout=20)
-    finally:
-        stop.set()
-        thread.join(timeout=20)
-    assert not errors, errors
-    assert not thread.is_alive(), "the bot did not stop"
-    assert done, stub.calls
+    """Run the bot until it has sent ``replies`` messages."""
+    run_bot_until(stub, method="sendMessage", count=replies)
     return stub.sent_messages()
 
 
