@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -117,6 +118,21 @@ def media_root(settings: object, tmp_path: Path) -> Path:
     """Uploaded files under a temporary ``MEDIA_ROOT`` (``pytest.mark.usefixtures("media_root")``)."""
     settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
     return tmp_path
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """What reached the channel layer: ``(group, layer message)`` in order."""
+    from flowercrm import events
+
+    messages: list[tuple[str, dict[str, Any]]] = []
+
+    def record(sends: list[tuple[str, dict[str, Any]]]) -> bool:
+        messages.extend(sends)
+        return True
+
+    monkeypatch.setattr(events, "send_to_groups", record)
+    return messages
 
 
 @pytest.fixture

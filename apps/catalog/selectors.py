@@ -18,28 +18,26 @@ from apps.warehouse.models import StockItem
 COST_FIELD: DecimalField[Any, Any] = DecimalField(max_digits=24, decimal_places=2)
 
 
-def product_cost_subquery() -> Subquery:
-    """Σ component quantity × the stock item's current unit cost of ``OuterRef("pk")``."""
+def _per_product_sum(model: type[Any], amount: Any) -> Subquery:
+    """Σ ``amount`` over the rows of ``model`` (a product's line table) of ``OuterRef("pk")``."""
     lines = (
-        ProductComponent.objects.filter(product=OuterRef("pk"))
+        model.objects.filter(product=OuterRef("pk"))
         .order_by()
         .values("product")
-        .annotate(total=Sum(F("quantity") * F("stock_item__unit_cost"), output_field=COST_FIELD))
+        .annotate(total=Sum(amount, output_field=COST_FIELD))
         .values("total")
     )
     return Subquery(lines, output_field=COST_FIELD)
+
+
+def product_cost_subquery() -> Subquery:
+    """Σ component quantity × the stock item's current unit cost of ``OuterRef("pk")``."""
+    return _per_product_sum(ProductComponent, F("quantity") * F("stock_item__unit_cost"))
 
 
 def product_extras_cost_subquery() -> Subquery:
     """Σ extra quantity × price of ``OuterRef("pk")`` (exact: an integer times cents)."""
-    lines = (
-        ProductExtra.objects.filter(product=OuterRef("pk"))
-        .order_by()
-        .values("product")
-        .annotate(total=Sum(F("quantity") * F("price"), output_field=COST_FIELD))
-        .values("total")
-    )
-    return Subquery(lines, output_field=COST_FIELD)
+    return _per_product_sum(ProductExtra, F("quantity") * F("price"))
 
 
 def product_annotate(queryset: QuerySet[Product]) -> QuerySet[Product]:

@@ -25,19 +25,6 @@ pytestmark = pytest.mark.django_db
 S = OrderStatus
 
 
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """What reached the channel layer: ``(group, layer message)`` in order."""
-    messages: list[tuple[str, dict[str, Any]]] = []
-
-    def record(sends: list[tuple[str, dict[str, Any]]]) -> bool:
-        messages.extend(sends)
-        return True
-
-    monkeypatch.setattr(events, "send_to_groups", record)
-    return messages
-
-
 def by_group(sent: list[tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for group, message in sent:

@@ -16,24 +16,11 @@ from apps.orders.services import order_comment_add, order_transition
 from apps.orders.tests.factories import make_order, make_product, make_stock
 from apps.production.events import publish_task_update
 from apps.production.models import ProductionTask
-from flowercrm import events
 from flowercrm.roles import Role
 from flowercrm.tests.image_corpus import jpeg
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
-
-
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    messages: list[tuple[str, dict[str, Any]]] = []
-
-    def record(sends: list[tuple[str, dict[str, Any]]]) -> bool:
-        messages.extend(sends)
-        return True
-
-    monkeypatch.setattr(events, "send_to_groups", record)
-    return messages
 
 
 def kinds(sent, group: str) -> Counter[tuple[str, str | None]]:
