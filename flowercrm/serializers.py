@@ -119,3 +119,11 @@ class CompactSerializer(serializers.Serializer[Any]):
 
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
+
+
+class WarningSerializer(serializers.Serializer[Any]):
+    """Something a write allowed but that is probably a mistake (``flowercrm.warnings``):
+    ``past_delivery_date``, ``window_in_past``, ``stock_short``, ``price_below_cost``…"""
+
+    code = serializers.CharField(read_only=True)
+    message = serializers.CharField(read_only=True)

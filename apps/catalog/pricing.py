@@ -22,6 +22,7 @@ from apps.warehouse.models import StockItem
 from flowercrm.errors import Invalid
 from flowercrm.limits import MAX_ID, MONEY_MAX, QUANTITY_MAX
 from flowercrm.money import quantize_money, round_to_step, with_markup
+from flowercrm.warnings import Warning
 
 DEFAULT_MARKUP_KEY = "default"
 
@@ -203,11 +204,11 @@ def calculate(
     )
 
 
-def product_warnings(*, product: Product) -> list[dict[str, str]]:
+def product_warnings(*, product: Product) -> list[Warning]:
     """What is allowed but probably a mistake in a product as the selectors give it
     (``[{"code", "message"}]``, empty when none): ``price_below_cost`` when the effective
     price (the sale price when set, else the price) is below the cost."""
-    warnings: list[dict[str, str]] = []
+    warnings: list[Warning] = []
     if product.effective_price < product.cost:
         warnings.append(
             {

@@ -13,30 +13,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import Any
 
 from django.utils import timezone
 
 from apps.orders.models import Order
+from flowercrm.warnings import Warning
 
 PAST_DELIVERY_DATE = "past_delivery_date"
 WINDOW_IN_PAST = "window_in_past"
 STOCK_SHORT = "stock_short"
 
 
-class OrderWarning(TypedDict):
-    code: str
-    message: str
-
-
-def delivery_warnings(order: Order, *, now: dt.datetime | None = None) -> list[OrderWarning]:
+def delivery_warnings(order: Order, *, now: dt.datetime | None = None) -> list[Warning]:
     """``past_delivery_date`` or ``window_in_past`` for the order's delivery date and window
     as they are now, judged by the clock of the order's shop."""
     local = (now or timezone.now()).astimezone(order.shop.zoneinfo)
     today = local.date()
     if order.delivery_date < today:
         return [
-            OrderWarning(
+            Warning(
                 code=PAST_DELIVERY_DATE,
                 message=f"Дата доставки {order.delivery_date:%d.%m.%Y} уже прошла.",
             )
@@ -45,7 +41,7 @@ def delivery_warnings(order: Order, *, now: dt.datetime | None = None) -> list[O
     if order.delivery_date == today and end is not None and end < local.time().replace(tzinfo=None):
         start = order.delivery_time_from or end
         return [
-            OrderWarning(
+            Warning(
                 code=WINDOW_IN_PAST,
                 message=f"Окно доставки сегодня {start:%H:%M}–{end:%H:%M} уже прошло.",
             )
@@ -53,14 +49,14 @@ def delivery_warnings(order: Order, *, now: dt.datetime | None = None) -> list[O
     return []
 
 
-def stock_warnings(shortages: Sequence[dict[str, Any]]) -> list[OrderWarning]:
+def stock_warnings(shortages: Sequence[dict[str, Any]]) -> list[Warning]:
     """One ``stock_short`` naming every item whose reservations exceed what is on hand."""
     if not shortages:
         return []
     lines = ", ".join(f"{s['name']} (в резерве {s['needed']}, на складе {s['on_hand']})" for s in shortages)
-    return [OrderWarning(code=STOCK_SHORT, message=f"Резерв больше остатка: {lines}. Нужна поставка до сборки.")]
+    return [Warning(code=STOCK_SHORT, message=f"Резерв больше остатка: {lines}. Нужна поставка до сборки.")]
 
 
-def order_warnings(order: Order, *, now: dt.datetime | None = None) -> list[OrderWarning]:
+def order_warnings(order: Order, *, now: dt.datetime | None = None) -> list[Warning]:
     """What creating or editing ``order`` warns about (its delivery date and window)."""
     return delivery_warnings(order, now=now)

@@ -26,7 +26,7 @@ from apps.catalog.constants import (
 from apps.catalog.models import Product, ProductCategory, ProductComponent, ProductExtra, ProductImage
 from apps.warehouse.models import StockItem
 from flowercrm.images_api import ShopImageField
-from flowercrm.serializers import MoneyField, QuantityField, SentWholeMixin, ShopRelatedField
+from flowercrm.serializers import MoneyField, QuantityField, SentWholeMixin, ShopRelatedField, WarningSerializer
 from flowercrm.visibility import narrowed
 
 
@@ -143,13 +143,6 @@ class ProductOutputSerializer(serializers.ModelSerializer[Product]):
             "updated_at",
         ]
         read_only_fields = fields
-
-
-class WarningSerializer(serializers.Serializer[Any]):
-    """Something allowed but probably a mistake (e.g. ``price_below_cost``)."""
-
-    code = serializers.CharField(read_only=True)
-    message = serializers.CharField(read_only=True)
 
 
 class ProductWriteOutputSerializer(ProductOutputSerializer):

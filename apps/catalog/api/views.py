@@ -18,13 +18,13 @@ from apps.catalog.api.serializers import (
     ProductInputSerializer,
     ProductOutputSerializer,
     ProductWriteOutputSerializer,
-    WarningSerializer,
 )
 from apps.catalog.filters import ProductFilter
 from apps.catalog.models import Product
 from flowercrm import roles
 from flowercrm.auth import shop_auth
 from flowercrm.permissions import AreaPermission
+from flowercrm.serializers import WarningSerializer
 from flowercrm.viewsets import ShopContextMixin, ShopViewSet
 from flowercrm.visibility import RoleSerializerMixin, role_response, without_costs
 

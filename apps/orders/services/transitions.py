@@ -28,11 +28,12 @@ from apps.orders.services.stock import (
     shortages_of,
 )
 from apps.orders.status import BEFORE_ASSEMBLY, Transition, role_may, transition_for
-from apps.orders.warnings import OrderWarning, delivery_warnings, stock_warnings
+from apps.orders.warnings import delivery_warnings, stock_warnings
 from apps.production import queue
 from apps.warehouse.services import stock_consume
 from flowercrm.errors import AddressRequired, Conflict, Forbidden, Invalid, InvalidTransition
 from flowercrm.roles import Role
+from flowercrm.warnings import Warning
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -45,7 +46,7 @@ class TransitionResult:
     order: Order
     shortages: list[dict[str, Any]] = field(default_factory=list)
     # Allowed but probably a mistake (``apps.orders.warnings``); answered as ``warnings``.
-    warnings: list[OrderWarning] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
     # What assembly took from on-hand stock: ``{stock_item_id: quantity}``.
     consumed: dict[int, int] = field(default_factory=dict)
 

@@ -28,7 +28,7 @@ from apps.orders.visibility import florist_event_data
 from flowercrm.images_api import UploadedImageSerializer
 from flowercrm.limits import MONEY_MAX
 from flowercrm.roles import Role
-from flowercrm.serializers import MoneyField
+from flowercrm.serializers import MoneyField, WarningSerializer
 from flowercrm.visibility import RoleShape, role_response
 
 
@@ -55,13 +55,6 @@ class ItemLineSerializer(serializers.Serializer[Any]):
 
     name = serializers.CharField()
     quantity = serializers.IntegerField()
-
-
-class OrderWarningSerializer(serializers.Serializer[Any]):
-    """Allowed but probably a mistake (``past_delivery_date``, ``window_in_past``, ``stock_short``…)."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
 
 
 class ShortageSerializer(serializers.Serializer[Any]):
@@ -288,7 +281,7 @@ def _answer_shape(detail: type[Any], *, name: str, shortages: bool) -> type[Any]
         "__module__": __name__,
         "__doc__": f"{detail.__doc__ or 'An order'}\n\nThe answer of an action: with `warnings` (empty when none)"
         + (" and, when confirming, `shortages`." if shortages else "."),
-        "warnings": OrderWarningSerializer(many=True, read_only=True),
+        "warnings": WarningSerializer(many=True, read_only=True),
         "Meta": type("Meta", (detail.Meta,), {"fields": [*fields, *extra], "read_only_fields": fields}),
     }
     if shortages:
