@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import ForeignKey, Model, QuerySet
+from django.db.models import ForeignKey, Model, Q, QuerySet
 from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,7 +21,8 @@ from django.utils.html import format_html
 
 from flowercrm import roles
 from flowercrm.errors import DomainError
-from flowercrm.models import UploadedImage
+from flowercrm.models import SearchableModel, UploadedImage
+from flowercrm.search import MAX_SEARCH_LENGTH, search_terms
 
 
 class ServiceRefused(Exception):
@@ -61,6 +62,7 @@ class ShopScopedAdmin(admin.ModelAdmin):
 
     area: str = ""
     shop_path: str = "shop_id"
+    search_text_path: str | None = None
 
     def _shops_with(self, request: HttpRequest, permission: str) -> list[int]:
         return [sid for sid, role in back_office_roles(request).items() if roles.can(role, self.area, permission)]
@@ -97,6 +99,25 @@ class ShopScopedAdmin(admin.ModelAdmin):
             return super().changeform_view(request, *args, **kwargs)
         except ServiceRefused:
             return HttpResponseRedirect(request.get_full_path())
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        """Searchable models are searched on their folded ``search_text``, as the API does:
+        any case of a name on every backend (SQLite's ``icontains`` misses Cyrillic), a phone by
+        any part of its digits in any format, a leading 8 also as 7. ``search_fields`` only
+        needs to be set to show the search box. ``search_text_path`` names the column when it
+        lies on a related row (a movement is found by its item's name)."""
+        path = self.search_text_path or ("search_text" if issubclass(self.model, SearchableModel) else None)
+        if path is None:
+            return super().get_search_results(request, queryset, search_term)
+        terms = search_terms(search_term[:MAX_SEARCH_LENGTH])
+        if not terms:
+            return queryset, False
+        condition = Q()
+        for term in terms:
+            condition |= Q(**{f"{path}__contains": term})
+        return queryset.filter(condition), False
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request, roles.READ, None)

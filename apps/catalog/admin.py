@@ -17,7 +17,6 @@ from apps.catalog.models import Product, ProductComponent, ProductExtra, Product
 from apps.warehouse.models import StockItem
 from flowercrm.admin import ShopScopedAdmin, ShopScopedInline, ShopScopedReadOnlyInline, image_preview
 from flowercrm.errors import DomainError
-from flowercrm.search import fold
 
 
 class ProductComponentInline(ShopScopedInline):
@@ -125,13 +124,6 @@ class ProductAdmin(ShopScopedAdmin):
         # Moving a product to another shop would leave its recipe pointing at foreign stock.
         computed = ["cost", "margin", "margin_percent"]
         return ["shop", *computed] if obj is not None else computed
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Product], search_term: str
-    ) -> tuple[QuerySet[Product], bool]:
-        # The folded column, so Cyrillic is case-insensitive on SQLite too.
-        term = fold(search_term)
-        return (queryset.filter(search_text__contains=term) if term else queryset), False
 
     @admin.display(description="Фото")
     def thumbnail(self, obj: Product) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
@@ -28,7 +28,6 @@ from apps.orders import customers as order_side
 from flowercrm.admin import ShopScopedAdmin, ShopScopedInline
 from flowercrm.errors import DomainError
 from flowercrm.phone import normalize_phone
-from flowercrm.search import MAX_SEARCH_LENGTH, search_terms
 
 
 def _live_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
@@ -126,19 +125,6 @@ class CustomerAdmin(ShopScopedAdmin):
         if obj.pk is None:
             return "—"
         return ", ".join(obj.extra_phones.values_list("phone", flat=True)) or "—"
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        """Search the folded ``search_text`` (``icontains`` misses Cyrillic case on SQLite;
-        phones by any part of their digits, a leading 8 also as 7)."""
-        terms = search_terms(search_term[:MAX_SEARCH_LENGTH])
-        if not terms:
-            return queryset, False
-        condition = Q()
-        for term in terms:
-            condition |= Q(search_text__contains=term)
-        return queryset.filter(condition), False
 
     # Saving: the main form and the inlines are collected and handed to the services.
 

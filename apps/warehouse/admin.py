@@ -9,7 +9,6 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -23,27 +22,12 @@ from flowercrm import roles
 from flowercrm.admin import ShopScopedAdmin
 from flowercrm.errors import DomainError, InsufficientStock
 from flowercrm.limits import QUANTITY_MAX
-from flowercrm.search import fold
 
 EDITABLE_FIELDS = ["name", "category", "height_cm", "unit", "retail_price", "min_quantity", "is_active"]
 
 
 class _Abort(Exception):
     pass
-
-
-class FoldedSearchMixin:
-    """Admin search on the case-folded ``search_text`` (SQLite's ``icontains`` misses Cyrillic)."""
-
-    search_text_path = "search_text"
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        term = fold(search_term)[:100]
-        if not term:
-            return queryset, False
-        return queryset.filter(**{f"{self.search_text_path}__contains": term}), False
 
 
 class StockItemForm(forms.ModelForm):
@@ -85,10 +69,10 @@ class StocktakeForm(forms.Form):
 
 
 @admin.register(StockItem)
-class StockItemAdmin(FoldedSearchMixin, ShopScopedAdmin):
+class StockItemAdmin(ShopScopedAdmin):
     area = "warehouse"
     form = StockItemForm
-    search_fields = ["name"]  # shows the search box; FoldedSearchMixin does the lookup
+    search_fields = ["name"]  # shows the search box; ShopScopedAdmin searches search_text
     list_display = [
         "name",
         "height_cm",
@@ -255,7 +239,7 @@ class StockItemAdmin(FoldedSearchMixin, ShopScopedAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(FoldedSearchMixin, ShopScopedAdmin):
+class StockMovementAdmin(ShopScopedAdmin):
     """The ledger, read-only: every line is written by a service."""
 
     area = "warehouse"
