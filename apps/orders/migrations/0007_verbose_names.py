@@ -13,7 +13,7 @@ import apps.orders.models
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0004_product_extras_labour"),
-        ("customers", "0006_alter_customer_options_alter_customeraddress_options_and_more"),
+        ("customers", "0006_verbose_names"),
         ("flowercrm", "0002_idempotencykey"),
         ("orders", "0006_idempotencykey_to_kernel"),
         ("shops", "0002_invitations_and_slug"),

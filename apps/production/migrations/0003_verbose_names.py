@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0007_alter_order_options_alter_ordercounter_options_and_more"),
+        ("orders", "0007_verbose_names"),
         ("production", "0002_task_result_photo"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
