@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomersConfig(AppConfig):
     name = "apps.customers"
     label = "customers"
-    verbose_name = "Клиенты"
+    verbose_name = _("Customers")
 
     def ready(self) -> None:
         from apps.customers import models

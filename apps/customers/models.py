@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from flowercrm.models import SearchableModel, ShopOwnedModel, TimeStampedModel
 from flowercrm.scopes import ShopScopedManager
@@ -15,14 +17,14 @@ from flowercrm.search import build_search_text
 
 
 class Source(models.TextChoices):
-    PHONE = "phone", "Звонок"
-    WALK_IN = "walk_in", "В магазине"
-    INSTAGRAM = "instagram", "Instagram"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    TELEGRAM = "telegram", "Telegram"
-    WEBSITE = "website", "Сайт"
-    MARKETPLACE = "marketplace", "Маркетплейс"
-    OTHER = "other", "Другое"
+    PHONE = "phone", _("Phone call")
+    WALK_IN = "walk_in", _("Walk-in")
+    INSTAGRAM = "instagram", _("Instagram")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    TELEGRAM = "telegram", _("Telegram")
+    WEBSITE = "website", _("Website")
+    MARKETPLACE = "marketplace", _("Marketplace")
+    OTHER = "other", _("Other")
 
 
 SOURCE_EN = {
@@ -45,11 +47,11 @@ DAYS_IN_MONTH = {month: calendar.monthrange(2000, month)[1] for month in range(1
 def day_in_month_error(*, day: int, month: int) -> str | None:
     """Why ``day.month`` is no date (31 April, 30 February), or ``None``."""
     if month in DAYS_IN_MONTH and day and day > DAYS_IN_MONTH[month]:
-        return f"В этом месяце не больше {DAYS_IN_MONTH[month]} дней."
+        return gettext("This month has at most %(days)s days.") % {"days": DAYS_IN_MONTH[month]}
     return None
 
 
-ONE_DEFAULT_ADDRESS = "Основным может быть только один адрес."
+ONE_DEFAULT_ADDRESS = _("Only one address can be the default.")
 
 
 def check_one_default_address(defaults: Iterable[bool]) -> None:
@@ -84,16 +86,18 @@ def days_in_month_q() -> models.Q:
 class Customer(SearchableModel, ShopOwnedModel):
     """A buyer of the shop, known by their phone number (unique within the shop)."""
 
-    phone = models.CharField(max_length=16)
-    name = models.CharField(max_length=150, blank=True, default="")
-    email = models.EmailField(blank=True, default="")
-    notes = models.TextField(blank=True, default="")
-    source = models.CharField(max_length=16, choices=Source.choices, blank=True, default="")
+    phone = models.CharField(max_length=16, verbose_name=_("phone"))
+    name = models.CharField(max_length=150, blank=True, default="", verbose_name=pgettext_lazy("person", "name"))
+    email = models.EmailField(blank=True, default="", verbose_name=_("email"))
+    notes = models.TextField(blank=True, default="", verbose_name=_("notes"))
+    source = models.CharField(max_length=16, choices=Source.choices, blank=True, default="", verbose_name=_("source"))
 
     search_fields = ("name", "email")
     search_phone_fields = ("phone",)
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "phone"], name="customers_customer_phone_unique"),
@@ -101,7 +105,7 @@ class Customer(SearchableModel, ShopOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name or 'Без имени'} ({self.phone})"
+        return f"{self.name or gettext('No name')} ({self.phone})"
 
     def compute_search_text(self) -> str:
         # Extra phones (e.g. of a customer merged into this one) find the customer too.
@@ -115,13 +119,15 @@ class CustomerPhone(ShopOwnedModel):
     main and extra phones together (this table's constraint, plus the services' check against
     ``Customer.phone``)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="extra_phones")
-    phone = models.CharField(max_length=16)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="extra_phones", verbose_name=_("customer")
+    )
+    phone = models.CharField(max_length=16, verbose_name=_("phone"))
 
     class Meta:
         ordering = ["id"]
-        verbose_name = "дополнительный телефон"
-        verbose_name_plural = "дополнительные телефоны"
+        verbose_name = _("extra phone")
+        verbose_name_plural = _("extra phones")
         constraints = [
             models.UniqueConstraint(fields=["shop", "phone"], name="customers_extra_phone_unique"),
             models.CheckConstraint(condition=models.Q(phone__startswith="+"), name="customers_extra_phone_e164"),
@@ -134,12 +140,14 @@ class CustomerPhone(ShopOwnedModel):
 class CustomerTag(TimeStampedModel):
     """A label on a customer («VIP», «корпоратив»)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tags")
-    name = models.CharField(max_length=50)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tags", verbose_name=_("customer"))
+    name = models.CharField(max_length=50, verbose_name=_("tag"))
 
     objects = ShopScopedManager("customer__shop")
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["customer", "name"], name="customers_tag_unique"),
@@ -153,18 +161,22 @@ class CustomerTag(TimeStampedModel):
 class CustomerAddress(TimeStampedModel):
     """A place the customer sends flowers to (home, office, mother's flat)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
-    label = models.CharField(max_length=100, blank=True, default="")
-    address = models.CharField(max_length=500)
-    entrance = models.CharField(max_length=20, blank=True, default="")
-    floor = models.CharField(max_length=20, blank=True, default="")
-    intercom = models.CharField(max_length=50, blank=True, default="")
-    comment = models.TextField(blank=True, default="")
-    is_default = models.BooleanField(default=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("customer")
+    )
+    label = models.CharField(max_length=100, blank=True, default="", verbose_name=_("label"))
+    address = models.CharField(max_length=500, verbose_name=_("address"))
+    entrance = models.CharField(max_length=20, blank=True, default="", verbose_name=_("entrance"))
+    floor = models.CharField(max_length=20, blank=True, default="", verbose_name=_("floor"))
+    intercom = models.CharField(max_length=50, blank=True, default="", verbose_name=_("intercom"))
+    comment = models.TextField(blank=True, default="", verbose_name=_("comment"))
+    is_default = models.BooleanField(default=False, verbose_name=_("default"))
 
     objects = ShopScopedManager("customer__shop")
 
     class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
         ordering = ["-is_default", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -180,15 +192,25 @@ class CustomerAddress(TimeStampedModel):
 class ImportantDate(TimeStampedModel):
     """A yearly date the shop reminds the manager of (a wife's birthday, an anniversary)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="important_dates")
-    day = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(31)])
-    month = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(12)])
-    title = models.CharField(max_length=200)
-    remind_days_before = models.PositiveSmallIntegerField(default=3, validators=[MaxValueValidator(60)])
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="important_dates", verbose_name=_("customer")
+    )
+    day = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(31)], verbose_name=_("day")
+    )
+    month = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(12)], verbose_name=_("month")
+    )
+    title = models.CharField(max_length=200, verbose_name=_("occasion"))
+    remind_days_before = models.PositiveSmallIntegerField(
+        default=3, validators=[MaxValueValidator(60)], verbose_name=_("remind days before")
+    )
 
     objects = ShopScopedManager("customer__shop")
 
     class Meta:
+        verbose_name = _("important date")
+        verbose_name_plural = _("important dates")
         ordering = ["month", "day", "id"]
         constraints = [
             models.CheckConstraint(
@@ -213,13 +235,17 @@ class DateReminder(models.Model):
     """A reminder about one occurrence of an important date that was sent to the shop's
     managers (so a daily re-run never sends it twice)."""
 
-    important_date = models.ForeignKey(ImportantDate, on_delete=models.CASCADE, related_name="reminders")
-    occurrence = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
+    important_date = models.ForeignKey(
+        ImportantDate, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("important date")
+    )
+    occurrence = models.DateField(verbose_name=_("occurrence"))
+    sent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("sent at"))
 
     objects = ShopScopedManager("important_date__customer__shop")
 
     class Meta:
+        verbose_name = _("date reminder")
+        verbose_name_plural = _("date reminders")
         constraints = [models.UniqueConstraint(fields=["important_date", "occurrence"], name="customers_reminder_once")]
 
     def __str__(self) -> str:

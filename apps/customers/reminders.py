@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.customers.models import DateReminder
@@ -37,18 +40,30 @@ class ReminderRun:
     pending_reason: str = ""
 
 
-NO_RECIPIENTS = "no active admin or manager has a linked Telegram chat"
-NOT_SENT = "the Telegram backend accepted no message"
+NO_RECIPIENTS = _("no active admin or manager has a linked Telegram chat")
+NOT_SENT = _("the Telegram backend accepted no message")
 
 
 def _text(shop: Shop, due: list[UpcomingDate]) -> str:
-    lines = [f"Напоминания «{shop.name}»: важные даты клиентов"]
-    for item in due:
-        when = "сегодня" if item.days_until == 0 else f"через {item.days_until} дн."
-        customer = item.customer
-        lines.append(
-            f"• {item.date:%d.%m} ({when}) — {item.important_date.title}: {customer.name or 'без имени'}, {customer.phone}"
-        )
+    """The reminder in the shop's language (the default one: a cron job has no request)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = [gettext("Reminders of “%(shop)s”: customers' important dates") % {"shop": shop.name}]
+        for item in due:
+            if item.days_until == 0:
+                when = gettext("today")
+            else:
+                when = gettext("in %(days)s d.") % {"days": item.days_until}
+            customer = item.customer
+            lines.append(
+                gettext("• %(date)s (%(when)s) — %(title)s: %(name)s, %(phone)s")
+                % {
+                    "date": f"{item.date:%d.%m}",
+                    "when": when,
+                    "title": item.important_date.title,
+                    "name": customer.name or gettext("no name"),
+                    "phone": customer.phone,
+                }
+            )
     return "\n".join(lines)
 
 
@@ -119,6 +134,10 @@ def date_reminders_send(*, shop: Shop, today: dt.date | None = None, days: int |
         if not accepted:
             transaction.set_rollback(True)  # nobody got it: the occurrences stay pending
             return ReminderRun(
-                shop=shop, reminded=[], recipients=0, pending=due, pending_reason=NOT_SENT if chats else NO_RECIPIENTS
+                shop=shop,
+                reminded=[],
+                recipients=0,
+                pending=due,
+                pending_reason=str(NOT_SENT if chats else NO_RECIPIENTS),
             )
     return ReminderRun(shop=shop, reminded=due, recipients=accepted)

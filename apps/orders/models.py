@@ -10,20 +10,22 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from flowercrm.models import SearchableModel, ShopOwnedModel, TimeStampedModel
 from flowercrm.scopes import ShopScopedManager
 
 
 class OrderStatus(models.TextChoices):
-    NEW = "new", "Новый"
-    CONFIRMED = "confirmed", "Подтверждён"
-    IN_PRODUCTION = "in_production", "Собирается"
-    ASSEMBLED = "assembled", "Собран"
-    READY_FOR_PICKUP = "ready_for_pickup", "Готов к выдаче"
-    OUT_FOR_DELIVERY = "out_for_delivery", "В пути"
-    DELIVERED = "delivered", "Доставлен"
-    CANCELLED = "cancelled", "Отменён"
+    NEW = "new", pgettext_lazy("order status", "New")
+    CONFIRMED = "confirmed", pgettext_lazy("order status", "Confirmed")
+    IN_PRODUCTION = "in_production", pgettext_lazy("order status", "In production")
+    ASSEMBLED = "assembled", pgettext_lazy("order status", "Assembled")
+    READY_FOR_PICKUP = "ready_for_pickup", pgettext_lazy("order status", "Ready for pickup")
+    OUT_FOR_DELIVERY = "out_for_delivery", pgettext_lazy("order status", "Out for delivery")
+    DELIVERED = "delivered", pgettext_lazy("order status", "Delivered")
+    CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
 
 
 ORDER_STATUS_EN = {
@@ -40,40 +42,40 @@ FINAL_STATUSES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED})
 
 
 class DeliveryMethod(models.TextChoices):
-    DELIVERY = "delivery", "Доставка"
-    PICKUP = "pickup", "Самовывоз"
+    DELIVERY = "delivery", _("Delivery")
+    PICKUP = "pickup", _("Pickup")
 
 
 DELIVERY_METHOD_EN = {"delivery": "Delivery", "pickup": "Pickup"}
 
 
 class PaymentStatus(models.TextChoices):
-    UNPAID = "unpaid", "Не оплачен"
-    PARTIALLY_PAID = "partially_paid", "Частично оплачен"
-    PAID = "paid", "Оплачен"
-    REFUNDED = "refunded", "Возврат"
+    UNPAID = "unpaid", pgettext_lazy("payment status", "Unpaid")
+    PARTIALLY_PAID = "partially_paid", pgettext_lazy("payment status", "Partially paid")
+    PAID = "paid", pgettext_lazy("payment status", "Paid")
+    REFUNDED = "refunded", pgettext_lazy("payment status", "Refunded")
 
 
 PAYMENT_STATUS_EN = {"unpaid": "Unpaid", "partially_paid": "Partially paid", "paid": "Paid", "refunded": "Refunded"}
 
 
 class PaymentMethod(models.TextChoices):
-    CASH = "cash", "Наличные"
-    CARD = "card", "Карта"
-    KASPI = "kaspi", "Kaspi"
-    TRANSFER = "transfer", "Перевод"
-    QR = "qr", "QR"
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Card")
+    KASPI = "kaspi", _("Kaspi")
+    TRANSFER = "transfer", _("Bank transfer")
+    QR = "qr", _("QR")
 
 
 PAYMENT_METHOD_EN = {"cash": "Cash", "card": "Card", "kaspi": "Kaspi", "transfer": "Bank transfer", "qr": "QR"}
 
 
 class IssueType(models.TextChoices):
-    WRONG_ADDRESS = "wrong_address", "Неверный адрес"
-    RECIPIENT_UNAVAILABLE = "recipient_unavailable", "Получатель недоступен"
-    QUALITY = "quality", "Качество"
-    LATE = "late", "Опоздание"
-    OTHER = "other", "Другое"
+    WRONG_ADDRESS = "wrong_address", _("Wrong address")
+    RECIPIENT_UNAVAILABLE = "recipient_unavailable", _("Recipient unavailable")
+    QUALITY = "quality", _("Quality")
+    LATE = "late", _("Late")
+    OTHER = "other", _("Other")
 
 
 ISSUE_TYPE_EN = {
@@ -86,14 +88,14 @@ ISSUE_TYPE_EN = {
 
 
 class EventType(models.TextChoices):
-    CREATED = "created", "Создан"
-    EDITED = "edited", "Изменён"
-    STATUS_CHANGED = "status_changed", "Смена статуса"
-    PAYMENT = "payment", "Оплата"
-    ASSIGNED = "assigned", "Назначение"
-    COMMENT = "comment", "Комментарий"
-    PHOTO = "photo", "Фото"
-    ISSUE = "issue", "Проблема"
+    CREATED = "created", pgettext_lazy("order event", "Created")
+    EDITED = "edited", pgettext_lazy("order event", "Edited")
+    STATUS_CHANGED = "status_changed", pgettext_lazy("order event", "Status changed")
+    PAYMENT = "payment", pgettext_lazy("order event", "Payment")
+    ASSIGNED = "assigned", pgettext_lazy("order event", "Assigned")
+    COMMENT = "comment", pgettext_lazy("order event", "Comment")
+    PHOTO = "photo", pgettext_lazy("order event", "Photo")
+    ISSUE = "issue", pgettext_lazy("order event", "Issue")
 
 
 EVENT_TYPE_EN = {
@@ -109,9 +111,9 @@ EVENT_TYPE_EN = {
 
 
 class PhotoKind(models.TextChoices):
-    BOUQUET = "bouquet", "Букет перед доставкой"
-    DELIVERY_PROOF = "delivery_proof", "Подтверждение доставки"
-    OTHER = "other", "Другое"
+    BOUQUET = "bouquet", _("Bouquet before delivery")
+    DELIVERY_PROOF = "delivery_proof", _("Proof of delivery")
+    OTHER = "other", _("Other")
 
 
 PHOTO_KIND_EN = {"bouquet": "Bouquet before delivery", "delivery_proof": "Proof of delivery", "other": "Other"}
@@ -124,10 +126,14 @@ def new_tracking_token() -> str:
 class OrderCounter(models.Model):
     """The last order number used by a shop (numbers are sequential per shop)."""
 
-    shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="+")
-    last_number = models.PositiveIntegerField(default=0)
+    shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="+", verbose_name=_("shop"))
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     objects = ShopScopedManager()
+
+    class Meta:
+        verbose_name = _("order counter")
+        verbose_name_plural = _("order counters")
 
     def __str__(self) -> str:
         return f"{self.shop_id}: {self.last_number}"
@@ -137,67 +143,108 @@ class Order(SearchableModel, ShopOwnedModel):
     """One order: a buyer pays for items that a recipient gets on a date, delivered or
     picked up. Its status changes only through ``apps.orders.services.order_transition``."""
 
-    number = models.PositiveIntegerField()
-    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="orders")
-    recipient_name = models.CharField(max_length=150, blank=True, default="")
-    recipient_phone = models.CharField(max_length=16, blank=True, default="")
-    is_anonymous = models.BooleanField(default=False)
-
-    delivery_method = models.CharField(max_length=10, choices=DeliveryMethod.choices, default=DeliveryMethod.DELIVERY)
-    delivery_address = models.CharField(max_length=500, blank=True, default="")
-    delivery_entrance = models.CharField(max_length=20, blank=True, default="")
-    delivery_floor = models.CharField(max_length=20, blank=True, default="")
-    delivery_intercom = models.CharField(max_length=50, blank=True, default="")
-    address_needs_clarification = models.BooleanField(default=False)
-    delivery_zone = models.ForeignKey(
-        "shops.DeliveryZone", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    number = models.PositiveIntegerField(verbose_name=_("number"))
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW, verbose_name=_("status")
     )
-    call_before = models.BooleanField(default=False)
-    surprise = models.BooleanField(default=False)
-    delivery_date = models.DateField()
-    delivery_time_from = models.TimeField(null=True, blank=True)
-    delivery_time_to = models.TimeField(null=True, blank=True)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+    )
+    recipient_name = models.CharField(max_length=150, blank=True, default="", verbose_name=_("recipient"))
+    recipient_phone = models.CharField(max_length=16, blank=True, default="", verbose_name=_("recipient's phone"))
+    is_anonymous = models.BooleanField(default=False, verbose_name=_("anonymous"))
 
-    card_text = models.TextField(blank=True, default="")
-    comment = models.TextField(blank=True, default="")
-    source = models.CharField(max_length=16, blank=True, default="")
+    delivery_method = models.CharField(
+        max_length=10,
+        choices=DeliveryMethod.choices,
+        default=DeliveryMethod.DELIVERY,
+        verbose_name=_("delivery method"),
+    )
+    delivery_address = models.CharField(max_length=500, blank=True, default="", verbose_name=_("delivery address"))
+    delivery_entrance = models.CharField(max_length=20, blank=True, default="", verbose_name=_("entrance"))
+    delivery_floor = models.CharField(max_length=20, blank=True, default="", verbose_name=_("floor"))
+    delivery_intercom = models.CharField(max_length=50, blank=True, default="", verbose_name=_("intercom"))
+    address_needs_clarification = models.BooleanField(default=False, verbose_name=_("address to be clarified"))
+    delivery_zone = models.ForeignKey(
+        "shops.DeliveryZone",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delivery zone"),
+    )
+    call_before = models.BooleanField(default=False, verbose_name=_("call before delivery"))
+    surprise = models.BooleanField(default=False, verbose_name=_("surprise"))
+    delivery_date = models.DateField(verbose_name=_("delivery date"))
+    delivery_time_from = models.TimeField(null=True, blank=True, verbose_name=_("window from"))
+    delivery_time_to = models.TimeField(null=True, blank=True, verbose_name=_("window to"))
 
-    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    delivery_fee = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    card_text = models.TextField(blank=True, default="", verbose_name=_("card text"))
+    comment = models.TextField(blank=True, default="", verbose_name=_("comment"))
+    source = models.CharField(max_length=16, blank=True, default="", verbose_name=_("source"))
+
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("subtotal"))
+    delivery_fee = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("delivery fee")
+    )
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("discount"))
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("total"))
     # Σ payments (refunds are negative), kept by the payment service.
-    paid_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    payment_status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID)
+    paid_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("paid amount")
+    )
+    payment_status = models.CharField(
+        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID, verbose_name=_("payment status")
+    )
 
     florist = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("florist"),
     )
     courier = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("courier"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token, editable=False)
+    tracking_token = models.CharField(
+        max_length=64, unique=True, default=new_tracking_token, editable=False, verbose_name=_("tracking token")
+    )
 
     # The recipe was taken from stock at the first assembly; later assemblies take only
     # the extra stems sent with them.
-    recipe_consumed = models.BooleanField(default=False)
-    issue_type = models.CharField(max_length=24, choices=IssueType.choices, blank=True, default="")
-    issue_comment = models.TextField(blank=True, default="")
-    cancel_reason = models.TextField(blank=True, default="")
+    recipe_consumed = models.BooleanField(default=False, verbose_name=_("recipe taken from stock"))
+    issue_type = models.CharField(
+        max_length=24, choices=IssueType.choices, blank=True, default="", verbose_name=_("issue")
+    )
+    issue_comment = models.TextField(blank=True, default="", verbose_name=_("issue comment"))
+    cancel_reason = models.TextField(blank=True, default="", verbose_name=_("cancellation reason"))
     # When the order reached delivered or cancelled (tracking closes 30 days later).
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     # When the order was confirmed; null while it is new (cleared when sent back to new).
     # Florists see a cancelled order only if it was confirmed when cancelled (§11.1).
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
 
     search_fields = ("number", "recipient_name", "customer_name")
     search_phone_fields = ("recipient_phone", "customer_phone")
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "number"], name="orders_order_number_unique"),
@@ -228,7 +275,7 @@ class Order(SearchableModel, ShopOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"№{self.number}"
+        return gettext("No. %(number)s") % {"number": self.number}
 
     def clean(self) -> None:
         """The delivery window and the address, checked for every writer (API, admin, services)."""
@@ -236,15 +283,15 @@ class Order(SearchableModel, ShopOwnedModel):
         errors: dict[str, str] = {}
         start, end = self.delivery_time_from, self.delivery_time_to
         if start is not None and end is not None and end < start:
-            errors["delivery_time_to"] = "Окно доставки заканчивается раньше, чем начинается."
+            errors["delivery_time_to"] = gettext("The delivery window ends before it starts.")
         elif (start is None) != (end is None):
-            errors["delivery_time_to"] = "Укажите оба конца окна доставки или ни одного."
+            errors["delivery_time_to"] = gettext("Give both ends of the delivery window or neither.")
         if (
             self.delivery_method == DeliveryMethod.DELIVERY
             and not self.delivery_address.strip()
             and not self.address_needs_clarification
         ):
-            errors["delivery_address"] = "Укажите адрес доставки или отметьте «адрес уточняется»."
+            errors["delivery_address"] = gettext("Give the delivery address or tick “address to be clarified”.")
         if errors:
             raise ValidationError(errors)
 
@@ -264,17 +311,23 @@ class Order(SearchableModel, ShopOwnedModel):
 class OrderItem(TimeStampedModel):
     """A line of an order with the name, price and cost as they were when it was sold."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="order_items")
-    name = models.CharField(max_length=200)
-    quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
-    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order"))
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="order_items", verbose_name=_("product")
+    )
+    name = models.CharField(max_length=200, verbose_name=pgettext_lazy("thing", "name"))
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("unit price"))
+    unit_cost = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("unit cost")
+    )
+    line_total = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("line total"))
 
     objects = ShopScopedManager("order__shop")
 
     class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
@@ -293,13 +346,17 @@ class OrderItem(TimeStampedModel):
 class OrderReservation(models.Model):
     """Stock held for an order at confirmation; released exactly as stored."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reservations")
-    stock_item = models.ForeignKey("warehouse.StockItem", on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField()
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reservations", verbose_name=_("order"))
+    stock_item = models.ForeignKey(
+        "warehouse.StockItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("stock item")
+    )
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
 
     objects = ShopScopedManager("order__shop")
 
     class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
         constraints = [
             models.UniqueConstraint(fields=["order", "stock_item"], name="orders_reservation_unique"),
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="orders_reservation_quantity_gte_1"),
@@ -312,18 +369,25 @@ class OrderReservation(models.Model):
 class Payment(TimeStampedModel):
     """Money received for an order (a refund is a negative amount)."""
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
-    external_id = models.CharField(max_length=100, blank=True, default="")
-    paid_at = models.DateTimeField()
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments", verbose_name=_("order"))
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices, verbose_name=_("payment method"))
+    external_id = models.CharField(max_length=100, blank=True, default="", verbose_name=_("external ID"))
+    paid_at = models.DateTimeField(verbose_name=_("paid at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     objects = ShopScopedManager("order__shop")
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["paid_at", "id"]
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="orders_payment_nonzero")]
 
@@ -334,18 +398,25 @@ class Payment(TimeStampedModel):
 class OrderEvent(models.Model):
     """One entry of an order's history: who did what and when (also what /ws replays)."""
 
-    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    type = models.CharField(max_length=20, choices=EventType.choices)
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+", verbose_name=_("shop"))
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"))
+    type = models.CharField(max_length=20, choices=EventType.choices, verbose_name=_("event type"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
     )
-    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder, verbose_name=_("details"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("time"))
 
     objects = ShopScopedManager()
 
     class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
         ordering = ["id"]
         indexes = [models.Index(fields=["shop", "id"]), models.Index(fields=["order", "id"])]
 
@@ -357,16 +428,25 @@ class OrderPhoto(TimeStampedModel):
     """A photo of an order: the bouquet before delivery (shown on tracking), the courier's
     proof of delivery, or anything else worth keeping."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="photos")
-    image = models.OneToOneField("flowercrm.UploadedImage", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=16, choices=PhotoKind.choices)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="photos", verbose_name=_("order"))
+    image = models.OneToOneField(
+        "flowercrm.UploadedImage", on_delete=models.PROTECT, related_name="+", verbose_name=_("image")
+    )
+    kind = models.CharField(max_length=16, choices=PhotoKind.choices, verbose_name=_("kind"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     objects = ShopScopedManager("order__shop")
 
     class Meta:
+        verbose_name = _("order photo")
+        verbose_name_plural = _("order photos")
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(

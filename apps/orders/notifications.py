@@ -1,4 +1,4 @@
-"""Staff notifications in Telegram, in Russian, sent after commit through the gateway:
+"""Staff notifications in Telegram, in the shop's language (Russian by default), sent after commit through the gateway:
 a new order to the shop's admins and managers, an assigned delivery to its courier, an
 assigned bouquet to its florist. People without a linked chat are skipped."""
 
@@ -7,7 +7,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext, pgettext
 
 from apps.accounts.models import User
 from apps.orders.models import EventType, Order, OrderEvent
@@ -20,9 +23,9 @@ def _window(order: Order) -> str:
     day = order.delivery_date.strftime("%d.%m.%Y")
     if order.delivery_time_from and order.delivery_time_to:
         if order.delivery_time_from == order.delivery_time_to:
-            return f"{day} в {order.delivery_time_from:%H:%M}"
+            return gettext("%(day)s at %(time)s") % {"day": day, "time": f"{order.delivery_time_from:%H:%M}"}
         return f"{day} {order.delivery_time_from:%H:%M}–{order.delivery_time_to:%H:%M}"
-    return f"{day}, в течение дня"
+    return gettext("%(day)s, during the day") % {"day": day}
 
 
 def _items(order: Order) -> str:
@@ -30,12 +33,18 @@ def _items(order: Order) -> str:
 
 
 def new_order_text(order: Order) -> str:
-    method = "доставка" if order.delivery_method == "delivery" else "самовывоз"
-    return (
-        f"Новый заказ №{order.number} ({method}) на {_window(order)}\n"
-        f"{_items(order)}\n"
-        f"Сумма: {order.total} {order.shop.currency}\n"
-        f"Получатель: {order.recipient_name or '—'}"
+    if order.delivery_method == "delivery":
+        method = pgettext("notification", "delivery")
+    else:
+        method = pgettext("notification", "pickup")
+    return "\n".join(
+        (
+            gettext("New order No. %(number)s (%(method)s) for %(window)s")
+            % {"number": order.number, "method": method, "window": _window(order)},
+            _items(order),
+            gettext("Total: %(total)s %(currency)s") % {"total": order.total, "currency": order.shop.currency},
+            gettext("Recipient: %(name)s") % {"name": order.recipient_name or "—"},
+        )
     )
 
 
@@ -44,29 +53,42 @@ def delivery_text(order: Order) -> str:
         part
         for part in (
             order.delivery_address,
-            f"подъезд {order.delivery_entrance}" if order.delivery_entrance else "",
-            f"этаж {order.delivery_floor}" if order.delivery_floor else "",
-            f"домофон {order.delivery_intercom}" if order.delivery_intercom else "",
+            gettext("entrance %(value)s") % {"value": order.delivery_entrance} if order.delivery_entrance else "",
+            gettext("floor %(value)s") % {"value": order.delivery_floor} if order.delivery_floor else "",
+            gettext("intercom %(value)s") % {"value": order.delivery_intercom} if order.delivery_intercom else "",
         )
         if part
     )
-    flags = [text for flag, text in ((order.call_before, "позвонить заранее"), (order.surprise, "сюрприз")) if flag]
-    return (
-        f"Вам назначена доставка: заказ №{order.number}, {_window(order)}\n"
-        f"Адрес: {address or 'уточняется'}\n"
-        f"Получатель: {order.recipient_name or '—'} {order.recipient_phone}\n"
-        f"К оплате при получении: {order.amount_due} {order.shop.currency}"
-        + (f"\n{', '.join(flags).capitalize()}" if flags else "")
-    )
+    flags = [
+        text
+        for flag, text in ((order.call_before, gettext("call before delivery")), (order.surprise, gettext("surprise")))
+        if flag
+    ]
+    lines = [
+        gettext("A delivery is assigned to you: order No. %(number)s, %(window)s")
+        % {"number": order.number, "window": _window(order)},
+        gettext("Address: %(address)s") % {"address": address or gettext("to be clarified")},
+        gettext("Recipient: %(name)s %(phone)s")
+        % {"name": order.recipient_name or "—", "phone": order.recipient_phone},
+        gettext("Due on receipt: %(amount)s %(currency)s")
+        % {"amount": order.amount_due, "currency": order.shop.currency},
+    ]
+    if flags:
+        lines.append(", ".join(flags).capitalize())
+    return "\n".join(lines)
 
 
 def bouquet_text(order: Order) -> str:
-    text = f"Вам назначен букет: заказ №{order.number} к {_window(order)}\n{_items(order)}"
+    lines = [
+        gettext("A bouquet is assigned to you: order No. %(number)s by %(window)s")
+        % {"number": order.number, "window": _window(order)},
+        _items(order),
+    ]
     if order.card_text:
-        text += f"\nОткрытка: «{order.card_text}»"
+        lines.append(gettext("Card: “%(text)s”") % {"text": order.card_text})
     if order.comment:
-        text += f"\nКомментарий: {order.comment}"
-    return text
+        lines.append(gettext("Comment: %(text)s") % {"text": order.comment})
+    return "\n".join(lines)
 
 
 NOTIFYING_EVENTS = frozenset({EventType.CREATED, EventType.ASSIGNED})
@@ -80,7 +102,13 @@ def schedule_notifications(event: OrderEvent) -> None:
 
 
 def notify_for_event(event_id: int) -> None:
-    """Send what a committed order event calls for."""
+    """Send what a committed order event calls for, in the shop's language (the default one,
+    not the language of whoever made the change)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        _notify_for_event(event_id)
+
+
+def _notify_for_event(event_id: int) -> None:
     event = OrderEvent.objects.filter(pk=event_id).first()
     if event is None or event.type not in NOTIFYING_EVENTS:
         return

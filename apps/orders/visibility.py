@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from apps.orders.models import EventType, Order, OrderStatus
 from apps.orders.status import FLORIST_VISIBLE
@@ -79,8 +80,10 @@ MONEY_ORDERINGS = frozenset({"total"})
 def money_query_errors(params: Mapping[str, str]) -> dict[str, list[str]]:
     """The 400 ``errors`` for ``params`` of an order list asking about money (for roles that do
     not see it: sorting by total or filtering by payment would tell them)."""
-    errors = {name: ["Этот фильтр недоступен вашей роли."] for name in sorted(MONEY_FILTERS & set(params))}
+    errors = {
+        name: [gettext("This filter is not available to your role.")] for name in sorted(MONEY_FILTERS & set(params))
+    }
     ordering = {key.strip().lstrip("-") for key in params.get("ordering", "").split(",")}
     if ordering & MONEY_ORDERINGS:
-        errors["ordering"] = ["Сортировка по сумме недоступна вашей роли."]
+        errors["ordering"] = [gettext("Sorting by amount is not available to your role.")]
     return errors

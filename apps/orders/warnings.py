@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.orders.models import Order
 from flowercrm.warnings import Warning
@@ -34,7 +35,8 @@ def delivery_warnings(order: Order, *, now: dt.datetime | None = None) -> list[W
         return [
             Warning(
                 code=PAST_DELIVERY_DATE,
-                message=f"Дата доставки {order.delivery_date:%d.%m.%Y} уже прошла.",
+                message=gettext("The delivery date %(date)s has already passed.")
+                % {"date": f"{order.delivery_date:%d.%m.%Y}"},
             )
         ]
     end = order.delivery_time_to
@@ -43,7 +45,8 @@ def delivery_warnings(order: Order, *, now: dt.datetime | None = None) -> list[W
         return [
             Warning(
                 code=WINDOW_IN_PAST,
-                message=f"Окно доставки сегодня {start:%H:%M}–{end:%H:%M} уже прошло.",
+                message=gettext("Today's delivery window %(start)s–%(end)s has already passed.")
+                % {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"},
             )
         ]
     return []
@@ -53,8 +56,13 @@ def stock_warnings(shortages: Sequence[dict[str, Any]]) -> list[Warning]:
     """One ``stock_short`` naming every item whose reservations exceed what is on hand."""
     if not shortages:
         return []
-    lines = ", ".join(f"{s['name']} (в резерве {s['needed']}, на складе {s['on_hand']})" for s in shortages)
-    return [Warning(code=STOCK_SHORT, message=f"Резерв больше остатка: {lines}. Нужна поставка до сборки.")]
+    lines = ", ".join(
+        gettext("%(name)s (reserved %(needed)s, on hand %(on_hand)s)")
+        % {"name": s["name"], "needed": s["needed"], "on_hand": s["on_hand"]}
+        for s in shortages
+    )
+    message = gettext("Reserved more than on hand: %(lines)s. A supply is needed before assembly.") % {"lines": lines}
+    return [Warning(code=STOCK_SHORT, message=message)]
 
 
 def order_warnings(order: Order, *, now: dt.datetime | None = None) -> list[Warning]:

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProductionConfig(AppConfig):
     name = "apps.production"
     label = "production"
-    verbose_name = "Производство"
+    verbose_name = _("Production")
 
     def ready(self) -> None:
         from apps.production import models

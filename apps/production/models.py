@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from flowercrm.models import ShopOwnedModel
 
 
 class TaskStatus(models.TextChoices):
-    PENDING = "pending", "В очереди"
-    IN_PROGRESS = "in_progress", "В работе"
-    DONE = "done", "Готово"
-    CANCELLED = "cancelled", "Отменено"
+    PENDING = "pending", pgettext_lazy("task status", "Pending")
+    IN_PROGRESS = "in_progress", pgettext_lazy("task status", "In progress")
+    DONE = "done", pgettext_lazy("task status", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("task status", "Cancelled")
 
 
 TASK_STATUS_EN = {"pending": "Pending", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
 
 
 class TaskPriority(models.TextChoices):
-    URGENT = "urgent", "Срочно"
-    HIGH = "high", "Высокий"
-    NORMAL = "normal", "Обычный"
+    URGENT = "urgent", pgettext_lazy("task priority", "Urgent")
+    HIGH = "high", pgettext_lazy("task priority", "High")
+    NORMAL = "normal", pgettext_lazy("task priority", "Normal")
 
 
 TASK_PRIORITY_EN = {"urgent": "Urgent", "high": "High", "normal": "Normal"}
@@ -31,25 +33,39 @@ class ProductionTask(ShopOwnedModel):
     """Making the bouquets of one order: who makes them, by when, and how long it took.
     Its status follows the order's (``apps.orders.services.order_transition``)."""
 
-    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="task")
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="task", verbose_name=_("order"))
     florist = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("florist"),
     )
-    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    status = models.CharField(
+        max_length=16, choices=TaskStatus.choices, default=TaskStatus.PENDING, verbose_name=_("status")
+    )
     # When the delivery window opens (in UTC); the deadline is that minus the preparation time.
-    window_start = models.DateTimeField()
-    deadline = models.DateTimeField()
-    notes = models.TextField(blank=True, default="")
+    window_start = models.DateTimeField(verbose_name=_("window start"))
+    deadline = models.DateTimeField(verbose_name=_("deadline"))
+    notes = models.TextField(blank=True, default="", verbose_name=_("notes"))
     # The bouquet photo taken on completion (also the order's photo shown on tracking).
     result_photo = models.ForeignKey(
-        "orders.OrderPhoto", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "orders.OrderPhoto",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bouquet photo"),
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    minutes_spent = models.PositiveIntegerField(null=True, blank=True)
-    cancel_reason = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    minutes_spent = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("minutes spent"))
+    cancel_reason = models.TextField(blank=True, default="", verbose_name=_("cancellation reason"))
 
     class Meta:
+        verbose_name = _("production task")
+        verbose_name_plural = _("production tasks")
         ordering = ["deadline", "id"]
         constraints = [
             models.CheckConstraint(
@@ -66,4 +82,4 @@ class ProductionTask(ShopOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Задание по заказу {self.order_id}"
+        return gettext("Task for order %(order)s") % {"order": self.order_id}

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any, Protocol
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.production.events import publish_task_update
 from apps.production.models import ProductionTask, TaskPriority, TaskStatus
@@ -156,4 +157,4 @@ def task_set_result(task: ProductionTask, *, photo_id: int | None, notes: str | 
 def task_check_open(task: ProductionTask) -> None:
     """Only a ``pending`` or ``in_progress`` task may change hands."""
     if task.status not in OPEN:
-        raise Conflict("Задание уже закрыто.")
+        raise Conflict(gettext("The task is already closed."))

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SuppliesConfig(AppConfig):
     name = "apps.supplies"
     label = "supplies"
-    verbose_name = "Поставки"
+    verbose_name = _("Supplies")
 
     def ready(self) -> None:
         from apps.supplies import models

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -29,7 +30,9 @@ class MultiFieldSearchFilter(SearchTextFilter):
         if not fields or not query.strip():
             return queryset
         if len(query) > MAX_SEARCH_LENGTH:
-            raise serializers.ValidationError({"search": [f"Не длиннее {MAX_SEARCH_LENGTH} символов."]})
+            raise serializers.ValidationError(
+                {"search": [gettext("At most %(limit)s characters.") % {"limit": MAX_SEARCH_LENGTH}]}
+            )
         terms = search_terms(query)
         if not terms:
             return queryset

@@ -16,12 +16,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from apps.supplies.constants import PRICE_MAX, PRICE_STEP
 from apps.warehouse.constants import HEIGHT_MAX_CM, NAME_MAX_LENGTH
 from apps.warehouse.models import StockCategory, StockItem, StockUnit
 from flowercrm.limits import MONEY_MAX, QUANTITY_MAX
 
-ITEM_NOT_FOUND = "Складская позиция не найдена."
+ITEM_NOT_FOUND = _("Stock item not found.")
 
 
 def clean_item_name(value: Any) -> str:
@@ -35,24 +38,24 @@ def _is_int(value: Any) -> bool:
 
 def _item_error(stock_item: Any, name: str, shop_id: int | None) -> str | None:
     if (stock_item is None) == (not name):
-        return "Укажите складскую позицию или название новой позиции (что-то одно)."
+        return gettext("Give a stock item or the name of a new item (one of the two).")
     if stock_item is not None and (
         not isinstance(stock_item, StockItem) or (shop_id is not None and stock_item.shop_id != shop_id)
     ):
-        return ITEM_NOT_FOUND
+        return str(ITEM_NOT_FOUND)
     return None
 
 
 def _height_error(height: Any) -> str | None:
     if height is None or (_is_int(height) and 1 <= height <= HEIGHT_MAX_CM):
         return None
-    return f"Высота от 1 до {HEIGHT_MAX_CM} см."
+    return gettext("Height from 1 to %(max)s cm.") % {"max": HEIGHT_MAX_CM}
 
 
 def _quantity_error(quantity: Any) -> str | None:
     if _is_int(quantity) and 1 <= quantity <= QUANTITY_MAX:
         return None
-    return f"Количество от 1 до {QUANTITY_MAX}."
+    return gettext("Quantity from 1 to %(max)s.") % {"max": QUANTITY_MAX}
 
 
 def price_fits(price: Decimal, rate: Decimal | None) -> bool:
@@ -62,11 +65,11 @@ def price_fits(price: Decimal, rate: Decimal | None) -> bool:
 
 def _price_error(price: Any, rate: Decimal | None) -> str | None:
     if not isinstance(price, Decimal) or not price.is_finite() or not 0 <= price <= PRICE_MAX:
-        return "Цена — число от 0 (до 4 знаков после запятой)."
+        return gettext("The price is a number from 0 (up to 4 decimal places).")
     if price != price.quantize(PRICE_STEP):
-        return "Не больше 4 знаков после запятой."
+        return gettext("At most 4 decimal places.")
     if not price_fits(price, rate):
-        return "Цена в валюте магазина слишком велика."
+        return gettext("The price in the shop's currency is too large.")
     return None
 
 
@@ -88,12 +91,14 @@ def supply_line_errors(
     name = clean_item_name(new_item_name)
     checks = {
         "stock_item": _item_error(stock_item, name, shop_id),
-        "new_item_name": f"Не длиннее {NAME_MAX_LENGTH} символов." if len(name) > NAME_MAX_LENGTH else None,
+        "new_item_name": gettext("At most %(limit)s characters.") % {"limit": NAME_MAX_LENGTH}
+        if len(name) > NAME_MAX_LENGTH
+        else None,
         "new_item_category": None
         if (new_item_category or StockCategory.FLOWER) in StockCategory.values
-        else "Неизвестная категория.",
+        else gettext("Unknown category."),
         "new_item_height_cm": _height_error(new_item_height_cm),
-        "new_item_unit": None if (new_item_unit or StockUnit.STEM) in StockUnit.values else "Неизвестная единица.",
+        "new_item_unit": None if (new_item_unit or StockUnit.STEM) in StockUnit.values else gettext("Unknown unit."),
         "quantity": _quantity_error(quantity),
         "purchase_price": _price_error(purchase_price, rate),
     }

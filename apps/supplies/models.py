@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from apps.supplies.constants import PRICE_STEP, RATE_MAX, SUPPLIER_NAME_MAX_LENGTH
 from apps.supplies.lines import supply_line_errors
@@ -28,9 +30,9 @@ RATE_ONE = Decimal("1")
 
 
 class SupplyStatus(models.TextChoices):
-    DRAFT = "draft", "Черновик"
-    RECEIVED = "received", "Принята"
-    CANCELLED = "cancelled", "Отменена"
+    DRAFT = "draft", pgettext_lazy("supply status", "Draft")
+    RECEIVED = "received", pgettext_lazy("supply status", "Received")
+    CANCELLED = "cancelled", pgettext_lazy("supply status", "Cancelled")
 
 
 SUPPLY_STATUS_EN = {"draft": "Draft", "received": "Received", "cancelled": "Cancelled"}
@@ -47,13 +49,13 @@ def currency_rate_errors(*, shop_currency: str, currency: str | None, rate: Deci
     currency at rate 1 exactly."""
     code = currency or ""
     if len(code) != 3 or not code.isascii() or not code.isalpha() or not code.isupper():
-        return {"currency": "Код валюты — три латинские буквы (KZT, USD, EUR…)."}
+        return {"currency": gettext("A currency code is three Latin capitals (KZT, USD, EUR…).")}
     if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 < rate <= RATE_MAX:
-        return {"rate": "Курс — число больше нуля."}
+        return {"rate": gettext("The rate is a number above zero.")}
     if rate != rate.quantize(PRICE_STEP):
-        return {"rate": "Не больше 4 знаков после запятой."}
+        return {"rate": gettext("At most 4 decimal places.")}
     if code == shop_currency and rate != RATE_ONE:
-        return {"rate": f"Поставка в {shop_currency} идёт по курсу 1."}
+        return {"rate": gettext("A supply in %(currency)s has the rate 1.") % {"currency": shop_currency}}
     return {}
 
 
@@ -61,16 +63,18 @@ class Supplier(SearchableModel, ShopOwnedModel):
     """A grower or wholesaler the shop buys stems and materials from. Names are unique per
     shop regardless of case (``«Голландия опт»`` and ``«голландия ОПТ»`` are one supplier)."""
 
-    name = models.CharField(max_length=SUPPLIER_NAME_MAX_LENGTH)
-    phone = models.CharField(max_length=32, blank=True, default="")
-    notes = models.TextField(blank=True, default="")
+    name = models.CharField(max_length=SUPPLIER_NAME_MAX_LENGTH, verbose_name=pgettext_lazy("thing", "name"))
+    phone = models.CharField(max_length=32, blank=True, default="", verbose_name=_("phone"))
+    notes = models.TextField(blank=True, default="", verbose_name=_("notes"))
     # fold(name): the case-insensitive unique key (``Lower()`` folds only ASCII on SQLite).
-    name_key = models.CharField(max_length=SUPPLIER_NAME_MAX_LENGTH, editable=False)
+    name_key = models.CharField(max_length=SUPPLIER_NAME_MAX_LENGTH, editable=False, verbose_name=_("name key"))
 
     search_fields = ("name",)
     search_phone_fields = ("phone",)
 
     class Meta:
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "name_key"], name="supplies_supplier_name_ci_unique"),
@@ -95,31 +99,54 @@ class Supply(SearchableModel, ShopOwnedModel):
     can no longer change; a cancelled draft is kept for the record.
     """
 
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="supplies")
-    date = models.DateField()
-    # ISO 4217 code of the prices on the lines.
-    currency = models.CharField(max_length=3)
-    # Shop-currency units per one unit of ``currency`` (1 when they are the same).
-    rate = models.DecimalField(max_digits=12, decimal_places=4, default=RATE_ONE)
-    notes = models.TextField(blank=True, default="")
-    status = models.CharField(max_length=16, choices=SupplyStatus.choices, default=SupplyStatus.DRAFT)
-    received_at = models.DateTimeField(null=True, blank=True, editable=False)
-    received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="supplies", verbose_name=_("supplier")
     )
-    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    date = models.DateField(verbose_name=_("date"))
+    # ISO 4217 code of the prices on the lines.
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    # Shop-currency units per one unit of ``currency`` (1 when they are the same).
+    rate = models.DecimalField(max_digits=12, decimal_places=4, default=RATE_ONE, verbose_name=_("rate"))
+    notes = models.TextField(blank=True, default="", verbose_name=_("notes"))
+    status = models.CharField(
+        max_length=16, choices=SupplyStatus.choices, default=SupplyStatus.DRAFT, verbose_name=_("status")
+    )
+    received_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("received at"))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("received by"),
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("cancelled at"))
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("cancelled by"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
     )
 
     search_fields = ("notes",)
 
     class Meta:
         ordering = ["-date", "-id"]
-        verbose_name_plural = "supplies"
+        verbose_name = _("supply")
+        verbose_name_plural = _("supplies")
         constraints = [
             models.CheckConstraint(condition=models.Q(rate__gt=0), name="supplies_supply_rate_gt_0"),
             models.CheckConstraint(
@@ -133,7 +160,9 @@ class Supply(SearchableModel, ShopOwnedModel):
         indexes = [models.Index(fields=["shop", "status", "date"])]
 
     def __str__(self) -> str:
-        return f"Поставка №{self.pk} от {self.date:%d.%m.%Y}" if self.pk else "Новая поставка"
+        if not self.pk:
+            return gettext("New supply")
+        return gettext("Supply No. %(id)s of %(date)s") % {"id": self.pk, "date": f"{self.date:%d.%m.%Y}"}
 
     def clean(self) -> None:
         super().clean()
@@ -141,7 +170,7 @@ class Supply(SearchableModel, ShopOwnedModel):
             return
         errors = currency_rate_errors(shop_currency=self.shop.currency, currency=self.currency, rate=self.rate)
         if self.supplier_id is not None and self.supplier.shop_id != self.shop_id:
-            errors["supplier"] = "Поставщик другого магазина."
+            errors["supplier"] = gettext("The supplier belongs to another shop.")
         if errors:
             raise ValidationError(errors)
 
@@ -165,26 +194,43 @@ class SupplyLine(TimeStampedModel):
     """One line of a supply: so many units of an existing stock item, or of a new item that
     receiving creates, at a purchase price in the supply's currency."""
 
-    supply = models.ForeignKey(Supply, on_delete=models.CASCADE, related_name="lines")
+    supply = models.ForeignKey(Supply, on_delete=models.CASCADE, related_name="lines", verbose_name=_("supply"))
     # Set for lines of existing items; receiving sets it for new items too (and clears new_item_*).
     stock_item = models.ForeignKey(
-        "warehouse.StockItem", on_delete=models.PROTECT, null=True, blank=True, related_name="supply_lines"
+        "warehouse.StockItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supply_lines",
+        verbose_name=_("stock item"),
     )
-    new_item_name = models.CharField(max_length=NAME_MAX_LENGTH, blank=True, default="")
+    new_item_name = models.CharField(
+        max_length=NAME_MAX_LENGTH, blank=True, default="", verbose_name=_("new item name")
+    )
     new_item_category = models.CharField(
-        max_length=16, choices=StockCategory.choices, blank=True, default=StockCategory.FLOWER
+        max_length=16,
+        choices=StockCategory.choices,
+        blank=True,
+        default=StockCategory.FLOWER,
+        verbose_name=_("new item category"),
     )
-    new_item_height_cm = models.PositiveSmallIntegerField(null=True, blank=True)
-    new_item_unit = models.CharField(max_length=8, choices=StockUnit.choices, blank=True, default=StockUnit.STEM)
-    quantity = models.PositiveIntegerField()
+    new_item_height_cm = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("new item height, cm"))
+    new_item_unit = models.CharField(
+        max_length=8, choices=StockUnit.choices, blank=True, default=StockUnit.STEM, verbose_name=_("new item unit")
+    )
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
     # Per unit, in the supply's currency.
-    purchase_price = models.DecimalField(max_digits=12, decimal_places=4)
+    purchase_price = models.DecimalField(max_digits=12, decimal_places=4, verbose_name=_("purchase price"))
     # The retail price suggested when the line was received (cost × category markup, rounded).
-    suggested_retail_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, editable=False)
+    suggested_retail_price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, editable=False, verbose_name=_("suggested retail price")
+    )
 
     objects = ShopScopedManager("supply__shop")
 
     class Meta:
+        verbose_name = _("supply line")
+        verbose_name_plural = _("supply lines")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(

@@ -35,6 +35,8 @@ from operator import or_
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.shops.models import Shop
 from apps.supplies.constants import MAX_LINES
@@ -58,9 +60,7 @@ _HEIGHT = re.compile(r"[0-9]{1,4}", re.ASCII)
 _NOT_A_HEIGHT = 0  # a number too long to be a height: out of range for the line rules
 _PRICE = re.compile(r"([0-9]{1,8})(?:[.,]([0-9]{1,4}))?", re.ASCII)
 _QUANTITY = re.compile(r"[0-9]{1,6}", re.ASCII)
-FORMAT_HINT = (
-    "Ожидается «Название [высота] цена количество», например «Роза Фридом 60 250,50 450» или «Эвкалипт 350 10»."
-)
+FORMAT_HINT = _("Expected “Name [height] price quantity”, e.g. “Rose Freedom 60 250,50 450” or “Eucalyptus 350 10”.")
 MATCH_EXACT = "exact"
 MATCH_PARTIAL = "partial"
 # Partial matching reads the shop's active items of the pasted heights, at most this many.
@@ -81,7 +81,7 @@ def _split(tokens: list[str]) -> tuple[str, str | None, str, str]:
 def _parse_line(raw: str) -> tuple[dict[str, Any] | None, str | None]:
     tokens = raw.split()
     if len(tokens) < 3:
-        return None, FORMAT_HINT
+        return None, str(FORMAT_HINT)
     name, height_raw, price_raw, quantity_raw = _split(tokens)
     height: int | None = None
     if height_raw is not None and height_raw != "-":
@@ -94,11 +94,15 @@ def _parse_line(raw: str) -> tuple[dict[str, Any] | None, str | None]:
         shop_id=None, rate=None, new_item_name=name, new_item_height_cm=height, quantity=quantity, purchase_price=price
     )
     messages = {
-        "new_item_name": f"Название длиннее {NAME_MAX_LENGTH} символов.",
-        "new_item_height_cm": f"Высота — целое число от 1 до {HEIGHT_MAX_CM} или «-», а не «{height_raw}».",
-        "purchase_price": "Цена — число с «,» или «.» (до 4 знаков после запятой, без разделителей тысяч), "
-        f"а не «{price_raw}».",
-        "quantity": f"Количество — целое число от 1 до {QUANTITY_MAX}, а не «{quantity_raw}».",
+        "new_item_name": gettext("The name is longer than %(limit)s characters.") % {"limit": NAME_MAX_LENGTH},
+        "new_item_height_cm": gettext("The height is a whole number from 1 to %(max)s or “-”, not “%(value)s”.")
+        % {"max": HEIGHT_MAX_CM, "value": height_raw},
+        "purchase_price": gettext(
+            "The price is a number with “,” or “.” (up to 4 decimal places, no thousands separators), not “%(value)s”."
+        )
+        % {"value": price_raw},
+        "quantity": gettext("The quantity is a whole number from 1 to %(max)s, not “%(value)s”.")
+        % {"max": QUANTITY_MAX, "value": quantity_raw},
     }
     problems = [message for field, message in messages.items() if field in broken]
     if problems or price is None:
@@ -158,11 +162,11 @@ def supply_text_parse(*, shop: Shop, text: str) -> dict[str, list[dict[str, Any]
     400. Three queries at most.
     """
     if len(text) > MAX_TEXT_LENGTH:
-        raise Invalid({"text": [f"Не длиннее {MAX_TEXT_LENGTH} символов."]})
+        raise Invalid({"text": [gettext("At most %(limit)s characters.") % {"limit": MAX_TEXT_LENGTH}]})
     rows = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     numbered = [(number, row) for number, row in enumerate(rows, start=1) if row.strip()]
     if len(numbered) > MAX_LINES:
-        raise Invalid({"text": [f"Не больше {MAX_LINES} строк за раз."]})
+        raise Invalid({"text": [gettext("At most %(limit)s lines at a time.") % {"limit": MAX_LINES}]})
 
     items: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from apps.customers.constants import (
@@ -146,7 +147,7 @@ class CustomerMergeSerializer(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["keep_id"].pk == attrs["merge_id"].pk:
-            raise serializers.ValidationError({"merge_id": ["Нельзя объединить клиента с самим собой."]})
+            raise serializers.ValidationError({"merge_id": [gettext("A customer cannot be merged with itself.")]})
         return attrs
 
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.customers.models import Customer, CustomerPhone
 from apps.customers.services.nested import STRIPPED, clean_nested, replace_nested
@@ -29,8 +31,8 @@ if TYPE_CHECKING:
 
 CUSTOMER_FIELDS = ("phone", "name", "email", "notes", "source")
 # A customer edited or deleted while another request merged it away or deleted it.
-VANISHED = "Клиент не найден: его удалили или объединили с другим."
-HAS_ORDERS = "У клиента есть заказы: его нельзя удалить (объедините его с другим клиентом)."
+VANISHED = _("Customer not found: it was deleted or merged with another one.")
+HAS_ORDERS = _("The customer has orders and cannot be deleted (merge it with another customer).")
 
 
 @transaction.atomic
@@ -42,7 +44,7 @@ def customer_create(*, shop: Shop, data: Mapping[str, Any]) -> Customer:
     with errors shaped like ``data`` and writes nothing.
     """
     if not data.get("phone"):
-        raise Invalid({"phone": ["Укажите телефон."]})
+        raise Invalid({"phone": [gettext("Give a phone.")]})
     customer = Customer(shop=shop)
     lock_phones(shop.pk, new_phones(customer, data))
     apply_fields(customer, data)
@@ -65,9 +67,9 @@ def customer_update(*, customer: Customer, data: Mapping[str, Any]) -> Customer:
 
     The customer's orders keep the old name and phone in their search index: the back office
     edits through ``apps.orders.customers.customer_update``, which re-indexes them."""
-    customer = lock_row(Customer.objects.all(), customer.pk, vanished=NotFound(VANISHED))
+    customer = lock_row(Customer.objects.all(), customer.pk, vanished=NotFound(str(VANISHED)))
     if "phone" in data and not data["phone"]:
-        raise Invalid({"phone": ["Укажите телефон."]})
+        raise Invalid({"phone": [gettext("Give a phone.")]})
     lock_phones(customer.shop_id, new_phones(customer, data))
     apply_fields(customer, data)
     nested = clean_nested(data)
@@ -99,7 +101,7 @@ def _customer_input(data: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(value, str):
             values[name] = value.strip() if name in STRIPPED else value
         else:
-            errors[name] = ["Ожидается строка."]
+            errors[name] = [gettext("A string is expected.")]
     if errors:
         raise Invalid(errors)
     return values
@@ -136,9 +138,9 @@ def customer_delete(*, customer: Customer) -> None:
     """Delete a customer with their addresses, dates and tags. A customer with orders is
     kept: ``Protected`` (409 ``protected``; orders refer to their buyer with ``PROTECT``).
     A customer deleted or merged away meanwhile is ``NotFound`` (404)."""
-    customer = lock_row(Customer.objects.all(), customer.pk, vanished=NotFound(VANISHED))
+    customer = lock_row(Customer.objects.all(), customer.pk, vanished=NotFound(str(VANISHED)))
     try:
         with transaction.atomic():
             customer.delete()
     except (ProtectedError, IntegrityError):
-        raise Protected(HAS_ORDERS) from None
+        raise Protected(str(HAS_ORDERS)) from None

@@ -66,7 +66,7 @@ def customer_upsert_by_phone(*, shop: Shop, phone: str, name: str = "", email: s
         if created is not None:
             return created
         # Another request created it between our look-up and insert: use that row.
-        customer = lock_row(Customer.objects.filter(shop=shop), phone=phone, vanished=Conflict(VANISHED))
+        customer = lock_row(Customer.objects.filter(shop=shop), phone=phone, vanished=Conflict(str(VANISHED)))
     blanks = {f: value for f, value in values.items() if value and value.strip() and not getattr(customer, f)}
     if blanks:
         apply_fields(customer, blanks, check_phone=False)

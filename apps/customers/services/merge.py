@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.customers.constants import MAX_ADDRESSES, MAX_DATES, MAX_TAGS
 from apps.customers.models import Customer, CustomerAddress, CustomerPhone, CustomerTag, ImportantDate, tag_key
@@ -39,9 +40,9 @@ def customer_merge_plan(*, shop: Shop, keep: Customer, merge: Customer) -> Merge
     50 dates, 20 tags): ``Conflict``. Writes nothing; the locks are the caller's transaction's
     (outside one, ``select_for_update`` refuses to run)."""
     if keep.pk == merge.pk:
-        raise Invalid({"merge_id": ["Нельзя объединить клиента с самим собой."]})
+        raise Invalid({"merge_id": [gettext("A customer cannot be merged with itself.")]})
     errors = {
-        key: ["Клиент не найден."]
+        key: [gettext("Customer not found.")]
         for key, customer in (("keep_id", keep), ("merge_id", merge))
         if customer.shop_id != shop.pk
     }
@@ -50,7 +51,9 @@ def customer_merge_plan(*, shop: Shop, keep: Customer, merge: Customer) -> Merge
     locked = lock_rows(
         Customer.objects.filter(shop=shop),
         [keep.pk, merge.pk],
-        vanished=Conflict("Клиента только что объединили с другим или удалили; обновите данные и повторите."),
+        vanished=Conflict(
+            gettext("The customer has just been merged with another one or deleted; reload and try again.")
+        ),
     )
     keep, merge = locked[keep.pk], locked[merge.pk]
     return MergePlan(
@@ -86,7 +89,10 @@ def customer_absorb(*, plan: MergePlan) -> Customer:
 
     blanks = {f: getattr(merge, f) for f in ("name", "email", "source") if not getattr(keep, f) and getattr(merge, f)}
     model_update(instance=keep, fields=blanks, data=blanks, validate=False, save=False)
-    trace = f"Объединён с клиентом {merge.phone}" + (f" ({merge.name})" if merge.name else "") + "."
+    if merge.name:
+        trace = gettext("Merged with customer %(phone)s (%(name)s).") % {"phone": merge.phone, "name": merge.name}
+    else:
+        trace = gettext("Merged with customer %(phone)s.") % {"phone": merge.phone}
     keep.notes = "\n\n".join(part for part in (keep.notes.strip(), merge.notes.strip(), trace) if part)
     merged_phone = merge.phone
     merge.delete()
@@ -111,7 +117,10 @@ def _merge_addresses(keep: Customer, merge: Customer) -> list[CustomerAddress]:
             known.add(_address_key(address))
             moving.append(address)
     if len(kept) + len(moving) > MAX_ADDRESSES:
-        raise Conflict(f"После объединения у клиента будет больше {MAX_ADDRESSES} адресов; удалите лишние.")
+        raise Conflict(
+            gettext("After the merge the customer would have more than %(limit)s addresses; delete some.")
+            % {"limit": MAX_ADDRESSES}
+        )
     return moving
 
 
@@ -125,7 +134,10 @@ def _merge_dates(keep: Customer, merge: Customer) -> list[ImportantDate]:
             known.add(key)
             moving.append(date)
     if len(kept) + len(moving) > MAX_DATES:
-        raise Conflict(f"После объединения у клиента будет больше {MAX_DATES} дат; удалите лишние.")
+        raise Conflict(
+            gettext("After the merge the customer would have more than %(limit)s dates; delete some.")
+            % {"limit": MAX_DATES}
+        )
     return moving
 
 
@@ -138,5 +150,8 @@ def _merge_tags(keep: Customer, merge: Customer) -> list[str]:
             known.add(tag_key(name))
             new.append(name)
     if count + len(new) > MAX_TAGS:
-        raise Conflict(f"После объединения у клиента будет больше {MAX_TAGS} тегов; удалите лишние.")
+        raise Conflict(
+            gettext("After the merge the customer would have more than %(limit)s tags; delete some.")
+            % {"limit": MAX_TAGS}
+        )
     return new

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from apps.customers.constants import MAX_ADDRESSES, MAX_DATES, MAX_TAG_LENGTH, MAX_TAGS
 from apps.customers.models import (
@@ -59,9 +60,9 @@ def as_list(value: Any, limit: int) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, (list, tuple)):
-        raise Invalid({"items": ["Ожидается список."]})
+        raise Invalid({"items": [gettext("A list is expected.")]})
     if len(value) > limit:
-        raise Invalid({"items": [f"Не больше {limit}."]})
+        raise Invalid({"items": [gettext("At most %(limit)s.") % {"limit": limit}]})
     return list(value)
 
 
@@ -78,7 +79,7 @@ def _build_rows(model: type[Any], fields: Sequence[str], items: Iterable[Any]) -
     rows, item_errors = [], []
     for item in items:
         if not isinstance(item, Mapping):
-            item_errors.append({"non_field_errors": ["Ожидается объект."]})
+            item_errors.append({"non_field_errors": [gettext("An object is expected.")]})
             continue
         row = _build_row(model, fields, item)
         try:
@@ -114,10 +115,12 @@ def clean_tags(value: Any) -> list[str]:
     seen: set[str] = set()
     for raw in items:
         if not isinstance(raw, str) or not raw.strip():
-            raise Invalid({"items": ["Тег — непустая строка."]})
+            raise Invalid({"items": [gettext("A tag is a non-empty string.")]})
         tag = normalize_tag(raw)
         if len(tag) > MAX_TAG_LENGTH:
-            raise Invalid({"items": [f"Тег не длиннее {MAX_TAG_LENGTH} символов."]})
+            raise Invalid(
+                {"items": [gettext("A tag is at most %(limit)s characters long.") % {"limit": MAX_TAG_LENGTH}]}
+            )
         if tag_key(tag) not in seen:
             seen.add(tag_key(tag))
             tags.append(tag)

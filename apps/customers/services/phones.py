@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext_lazy as _
 
 from apps.customers.constants import MAX_EXTRA_PHONES
 from apps.customers.models import Customer, CustomerPhone
@@ -14,8 +15,8 @@ from apps.customers.services.nested import as_list
 from flowercrm.errors import Invalid
 from flowercrm.phone import normalize_phone, try_normalize_phone
 
-DUPLICATE_PHONE = "Клиент с этим телефоном уже есть."
-EXTRA_PHONE_TAKEN = "Этот телефон — дополнительный телефон другого клиента."
+DUPLICATE_PHONE = _("A customer with this phone already exists.")
+EXTRA_PHONE_TAKEN = _("This phone is an extra phone of another customer.")
 
 
 def phone_taken(*, shop_id: int, phone: str, customer: Customer | None = None) -> str | None:
@@ -27,9 +28,9 @@ def phone_taken(*, shop_id: int, phone: str, customer: Customer | None = None) -
     if customer is not None and customer.pk is not None:
         mains, extras = mains.exclude(pk=customer.pk), extras.exclude(customer_id=customer.pk)
     if mains.exists():
-        return DUPLICATE_PHONE
+        return str(DUPLICATE_PHONE)
     if extras.exists():
-        return EXTRA_PHONE_TAKEN
+        return str(EXTRA_PHONE_TAKEN)
     return None
 
 
@@ -97,4 +98,4 @@ def replace_extra_phones(customer: Customer, phones: list[str]) -> None:
                 CustomerPhone(shop_id=customer.shop_id, customer=customer, phone=p) for p in phones if p not in known
             )
     except IntegrityError:
-        raise Invalid({"extra_phones": [EXTRA_PHONE_TAKEN]}) from None
+        raise Invalid({"extra_phones": [str(EXTRA_PHONE_TAKEN)]}) from None

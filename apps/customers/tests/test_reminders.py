@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from apps.customers.models import Customer, DateReminder, ImportantDate
 from apps.customers.reminders import NO_RECIPIENTS, NOT_SENT, date_reminders_pending, date_reminders_send
@@ -56,7 +57,7 @@ def test_command_uses_the_shops_local_date(shop, managers, wife_birthday, telegr
     # 2026-12-27 20:00 UTC is already 28 December in Almaty (UTC+5): the 5-day window opens.
     with mock.patch("django.utils.timezone.now", return_value=dt.datetime(2026, 12, 27, 20, 0, tzinfo=dt.UTC)):
         call_command("send_date_reminders")
-    assert "1 dates reminded to 1 people" in capsys.readouterr().out
+    assert "Ромашка-тест: напомнено дат — 1, получателей — 1" in capsys.readouterr().out
     with pytest.raises(Exception, match="--days"):
         call_command("send_date_reminders", "--days", "61")
 
@@ -93,5 +94,15 @@ def test_command_says_what_stays_pending(shop, wife_birthday, telegram_outbox, c
     with mock.patch("django.utils.timezone.now", return_value=dt.datetime(2026, 12, 28, 6, 0, tzinfo=dt.UTC)):
         call_command("send_date_reminders")
     out = capsys.readouterr().out
-    assert "0 dates reminded to 0 people; 1 dates still pending (no active admin or manager" in out
+    assert "напомнено дат — 0, получателей — 0; ещё ждут отправки дат — 1 (ни у одного активного администратора" in out
     assert not DateReminder.objects.exists()
+
+
+def test_command_speaks_english_when_asked(shop, wife_birthday, telegram_outbox, capsys) -> None:
+    with (
+        mock.patch("django.utils.timezone.now", return_value=dt.datetime(2026, 12, 28, 6, 0, tzinfo=dt.UTC)),
+        translation.override("en"),
+    ):
+        call_command("send_date_reminders")
+    out = capsys.readouterr().out
+    assert "0 dates reminded to 0 people; 1 dates still pending (no active admin or manager" in out

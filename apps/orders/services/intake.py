@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from apps.catalog.models import Product
 from apps.catalog.selectors import product_annotate
@@ -80,7 +81,7 @@ def _next_number(shop: Shop) -> int:
 def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]]) -> list[OrderItem]:
     """Order lines priced from the catalog: ``[{"product": Product, "quantity": int}]``."""
     if not lines:
-        raise Invalid({"items": ["Добавьте хотя бы одну позицию."]})
+        raise Invalid({"items": [gettext("Add at least one item.")]})
     ids = [line["product"].id for line in lines]
     products = {p.id: p for p in product_annotate(Product.objects.filter(shop=shop, id__in=ids))}
     errors: list[dict[str, Any]] = []
@@ -88,12 +89,12 @@ def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]]) -> list[OrderIte
     for line in lines:
         product = products.get(line["product"].id)
         if product is None or not product.is_active:
-            errors.append({"product_id": ["Товар недоступен для заказа."]})
+            errors.append({"product_id": [gettext("The product is not available for ordering.")]})
             continue
         unit_price = product.effective_price
         line_total = quantize_money(unit_price * line["quantity"])
         if line_total > MONEY_MAX:
-            errors.append({"quantity": [f"Сумма строки больше {MONEY_MAX}."]})
+            errors.append({"quantity": [gettext("The line total is over %(max)s.") % {"max": MONEY_MAX}]})
             continue
         errors.append({})
         items.append(
@@ -115,12 +116,14 @@ def _recompute_totals(order: Order, items: list[OrderItem]) -> None:
     order.subtotal = quantize_money(sum((item.line_total for item in items), ZERO))
     # Every amount is stored in 12 digits with 2 decimals (a larger sum would fail in the database).
     if order.subtotal > MONEY_MAX:
-        raise Invalid({"items": [f"Сумма заказа больше {MONEY_MAX}."]})
+        raise Invalid({"items": [gettext("The order total is over %(max)s.") % {"max": MONEY_MAX}]})
     if order.discount > order.subtotal + order.delivery_fee:
-        raise Invalid({"discount": ["Скидка больше суммы заказа с доставкой."]})
+        raise Invalid({"discount": [gettext("The discount is more than the order total with delivery.")]})
     order.total = order.subtotal + order.delivery_fee - order.discount
     if order.total > MONEY_MAX:
-        raise Invalid({"delivery_fee": [f"Сумма заказа с доставкой больше {MONEY_MAX}."]})
+        raise Invalid(
+            {"delivery_fee": [gettext("The order total with delivery is over %(max)s.") % {"max": MONEY_MAX}]}
+        )
     order.payment_status = payment_status_for(order, has_refund=None)
 
 
@@ -141,7 +144,9 @@ def _buyer(*, shop: Shop, data: Mapping[str, Any]) -> Customer:
         return lock_row(
             Customer.objects.filter(shop=shop),
             known.pk,
-            vanished=Invalid({"customer_id": ["Клиент не найден: его удалили или объединили с другим."]}),
+            vanished=Invalid(
+                {"customer_id": [gettext("Customer not found: it was deleted or merged with another one.")]}
+            ),
         )
     buyer = data["customer"]
     return customer_upsert_by_phone(
@@ -209,7 +214,7 @@ def _apply_details(order: Order, data: Mapping[str, Any]) -> Changes:
 def _replace_items(order: Order, lines: list[Mapping[str, Any]], changes: Changes) -> list[OrderItem]:
     """New items priced now, while the order is new or confirmed (the reservation follows)."""
     if order.status not in (S.NEW, S.CONFIRMED):
-        raise Conflict("Состав заказа меняется только до начала сборки.")
+        raise Conflict(gettext("The items of an order change only before assembly starts."))
     old_items = _item_names(list(order.items.all()))
     order.items.all().delete()
     items = _build_items(shop=order.shop, lines=lines)
@@ -240,7 +245,7 @@ def order_update(*, order: Order, actor: User, data: Mapping[str, Any]) -> Order
     new or confirmed (the reservation follows), money and assignments by the office."""
     order = order_lock(order)
     if order.status in (S.DELIVERED, S.CANCELLED):
-        raise Conflict("Заказ закрыт и не редактируется.")
+        raise Conflict(gettext("The order is closed and cannot be edited."))
     changes = _apply_details(order, data)
     _validate(order)
     items = _replace_items(order, data["items"], changes) if "items" in data else list(order.items.all())

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.orders.models import EventType, Order, OrderStatus, Payment, PaymentStatus
 from apps.orders.services.log import order_lock, order_log_event
@@ -48,14 +49,23 @@ def payment_record(
     order = order_lock(order)
     amount = quantize_money(amount)
     if amount == 0:
-        raise Invalid({"amount": ["Сумма не может быть нулевой."]})
+        raise Invalid({"amount": [gettext("The amount cannot be zero.")]})
     if amount > 0 and order.status == OrderStatus.CANCELLED:
-        raise Invalid({"amount": ["Заказ отменён: можно только вернуть деньги."]})
+        raise Invalid({"amount": [gettext("The order is cancelled: money can only be refunded.")]})
     paid = order.paid_amount + amount
     if amount > 0 and paid > order.total:
-        raise Invalid({"amount": [f"Оплата больше остатка к оплате ({order.total - order.paid_amount})."]})
+        raise Invalid(
+            {
+                "amount": [
+                    gettext("The payment is more than the amount due (%(due)s).")
+                    % {"due": order.total - order.paid_amount}
+                ]
+            }
+        )
     if paid < 0:
-        raise Invalid({"amount": [f"Возврат больше оплаченного ({order.paid_amount})."]})
+        raise Invalid(
+            {"amount": [gettext("The refund is more than was paid (%(paid)s).") % {"paid": order.paid_amount}]}
+        )
     payment = Payment.objects.create(
         order=order,
         amount=amount,

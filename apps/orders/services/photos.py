@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from apps.orders.models import EventType, Order, OrderPhoto, PhotoKind
 from apps.orders.services.log import order_lock, order_log_event
@@ -37,7 +38,7 @@ def photo_kind_allowed(*, role: str, kind: str) -> bool:
 def order_photo_add(*, order: Order, actor: User, role: str, image_id: int, kind: str) -> OrderPhoto:
     """Attach an uploaded image of the order's shop to the order as a photo of ``kind``."""
     if not photo_kind_allowed(role=role, kind=kind):
-        raise Forbidden("Эту фотографию вам добавить нельзя.")
+        raise Forbidden(gettext("You may not add this photo."))
     order = order_lock(order)
     image = image_attach(shop=order.shop, image_id=image_id, field="image_id")
     photo = OrderPhoto.objects.create(order=order, image=image, kind=kind, created_by=actor)

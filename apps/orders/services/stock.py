@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import F
+from django.utils.translation import gettext
 
 from apps.orders.models import Order, OrderItem, OrderReservation
 from apps.shops.models import Shop
@@ -113,4 +114,4 @@ def check_stock_lines(shop: Shop, lines: Mapping[int, int] | None, field: str) -
     found = set(StockItem.objects.filter(shop=shop, id__in=list(lines)).values_list("id", flat=True))
     unknown = sorted(set(lines) - found)
     if unknown:
-        raise Invalid({field: [f"Складские позиции не найдены: {', '.join(map(str, unknown))}."]})
+        raise Invalid({field: [gettext("Stock items not found: %(ids)s.") % {"ids": ", ".join(map(str, unknown))}]})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from apps.orders.models import Order, OrderStatus, PhotoKind
 from apps.orders.services.log import order_log_assignment
@@ -44,7 +45,7 @@ def _assign(*, order: Order, task: ProductionTask, florist: User | None, actor: 
 
 def _check_mine(task: ProductionTask, *, actor: User, role: str) -> None:
     if role == Role.FLORIST and task.florist_id not in (None, actor.pk):
-        raise Conflict("Задание взял другой флорист.")
+        raise Conflict(gettext("Another florist has taken the task."))
 
 
 @transaction.atomic
@@ -58,7 +59,7 @@ def task_take(*, task: ProductionTask, actor: User, role: str) -> ProductionTask
     if task.florist_id == actor.pk:
         return task
     if task.florist_id is not None:
-        raise Conflict("Задание взял другой флорист.")
+        raise Conflict(gettext("Another florist has taken the task."))
     _assign(order=order, task=task, florist=actor, actor=actor)
     return task
 
@@ -105,7 +106,7 @@ def task_complete(
     order, task = _lock(task)
     _check_mine(task, actor=actor, role=role)
     if task.status != TaskStatus.IN_PROGRESS:
-        raise Conflict("Сначала начните задание.")
+        raise Conflict(gettext("Start the task first."))
     order_transition(
         order=order,
         to=S.ASSEMBLED,

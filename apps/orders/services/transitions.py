@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.orders.models import EventType, Order, OrderStatus, PhotoKind
 from apps.orders.services.log import order_lock, order_log_event
@@ -96,7 +97,13 @@ def _assemble(move: Move) -> None:
     )
     lock_stock(order.shop, [*lines, *reserved])
     if lines:
-        stock_consume(shop=order.shop, lines=lines, actor=move.actor, note=f"Заказ №{order.number}", order=order)
+        stock_consume(
+            shop=order.shop,
+            lines=lines,
+            actor=move.actor,
+            note=gettext("Order No. %(number)s") % {"number": order.number},
+            order=order,
+        )
     release_reservations(order)
     order.recipe_consumed = True
     move.result.consumed = lines
@@ -106,9 +113,9 @@ def _assemble(move: Move) -> None:
 def _dispatch(move: Move) -> None:
     """A delivery leaves only with an address and a courier."""
     if not move.order.delivery_address.strip():
-        raise AddressRequired("Уточните адрес доставки перед отправкой.")
+        raise AddressRequired(gettext("Clarify the delivery address before dispatch."))
     if move.order.courier_id is None:
-        raise Conflict("Назначьте курьера перед отправкой.")
+        raise Conflict(gettext("Assign a courier before dispatch."))
 
 
 def _deliver(move: Move) -> None:
@@ -160,7 +167,10 @@ EFFECTS: dict[str, Callable[[Move], None]] = {
 def _row(order: Order, to: str) -> Transition:
     transition = transition_for(order, to)
     if transition is None:
-        raise InvalidTransition(f"Нельзя перевести заказ из «{S(order.status).label}» в «{S(to).label}».")
+        raise InvalidTransition(
+            gettext("An order cannot move from “%(before)s” to “%(after)s”.")
+            % {"before": S(order.status).label, "after": S(to).label}
+        )
     return transition
 
 
@@ -169,11 +179,15 @@ def _check_consumption(
 ) -> None:
     if consumption and extra_consumption:
         raise Invalid(
-            {"extra_consumption": ["Укажите consumption (весь расход) или extra_consumption (сверх резерва), не оба."]}
+            {
+                "extra_consumption": [
+                    gettext("Give consumption (the full use) or extra_consumption (beyond the reservation), not both.")
+                ]
+            }
         )
     for name, lines in (("consumption", consumption), ("extra_consumption", extra_consumption)):
         if lines and to != S.ASSEMBLED:
-            raise Invalid({name: ["Расход указывается только при сборке."]})
+            raise Invalid({name: [gettext("Consumption is given only at assembly.")]})
         check_stock_lines(order.shop, lines, name)
 
 
@@ -213,14 +227,16 @@ def order_transition(
     ``proof_photo_id``: an uploaded image attached as the courier's proof of delivery, in the
     same transaction — only with a move to ``delivered`` (else ``Invalid``)."""
     if proof_photo_id is not None and to != S.DELIVERED:
-        raise Invalid({"photo_id": ["Фото прикладывается к переходу в «Доставлен»."]})
+        raise Invalid(
+            {"photo_id": [gettext("A photo goes with the move to “%(status)s”.") % {"status": S.DELIVERED.label}]}
+        )
     order = order_lock(order)
     transition = _row(order, to)
     if not role_may(transition, role=role, order=order, user_id=actor.pk):
-        raise Forbidden("Этот переход вам недоступен.")
+        raise Forbidden(gettext("This transition is not available to you."))
     reason = reason.strip()
     if transition.reason_required and not reason:
-        raise Invalid({"reason": ["Укажите причину."]})
+        raise Invalid({"reason": [gettext("Give a reason.")]})
     _check_consumption(order, to, consumption, extra_consumption)
 
     move = Move(order, order.status, actor, role, reason, consumption, extra_consumption, TransitionResult(order))

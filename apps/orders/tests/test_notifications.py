@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from apps.orders.models import OrderStatus
 from apps.orders.services import order_transition, order_update, task_take
@@ -69,3 +70,19 @@ def test_nothing_is_sent_for_rolled_back_work(shop, staff, telegram_outbox, djan
             pass
     assert telegram_outbox == []
     assert not any("notify" in repr(cb) for cb in callbacks)
+
+
+def test_notifications_speak_the_shops_language_whatever_the_writer_reads(
+    shop, staff, telegram_outbox, django_capture_on_commit_callbacks
+) -> None:
+    """An English-speaking manager's change reaches a Russian courier in Russian."""
+    order = make_order(shop, staff["manager"].user, make_product(shop))
+    telegram_outbox.clear()
+    with translation.override("en"):
+        with django_capture_on_commit_callbacks(execute=True):
+            order_update(order=order, actor=staff["manager"].user, data={"courier": staff["courier"].user})
+        assert translation.get_language() == "en"  # the writer's language is left as it was
+    [message] = telegram_outbox
+    assert message.text.startswith(f"Вам назначена доставка: заказ №{order.number}, 01.12.2026 10:00–12:00\n")
+    assert "\nАдрес: ул. Абая 10, кв 5\n" in message.text
+    assert "К оплате при получении:" in message.text

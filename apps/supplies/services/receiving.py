@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.shops.models import Shop
 from apps.supplies.models import Supply, SupplyLine, SupplyStatus
@@ -70,11 +71,11 @@ def supply_receive(*, supply: Supply, actor: User | None) -> Supply:
     Existing items are locked in ``id`` order before any change and new items are created
     in ``match_key`` order, so concurrent receipts sharing items cannot deadlock.
     """
-    supply = lock_draft(supply, "принять")
+    supply = lock_draft(supply, "receive")
     shop = supply.shop
     lines = list(supply.lines.order_by("id"))
     if not lines:
-        raise Invalid({"lines": ["В поставке нет строк."]})
+        raise Invalid({"lines": [gettext("The supply has no lines.")]})
     new_keys = {
         line.id: stock_match_key(line.new_item_name, line.new_item_height_cm)
         for line in lines
@@ -89,7 +90,7 @@ def supply_receive(*, supply: Supply, actor: User | None) -> Supply:
         for item in StockItem.objects.select_for_update().filter(shop=shop, id__in=sorted(item_ids)).order_by("id")
     }
     if len(items) != len(item_ids):
-        raise Invalid({"lines": ["Складская позиция строки не найдена."]})
+        raise Invalid({"lines": [gettext("A line's stock item was not found.")]})
     first_line_of: dict[str, SupplyLine] = {}
     for line in lines:
         if line.id in new_keys:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from apps.shops.models import Shop
 from apps.supplies.constants import NOTES_MAX_LENGTH
@@ -25,7 +26,7 @@ def clean_notes(value: Any) -> str:
     """Notes are free text with the API's bound (a text column has none of its own)."""
     notes = str(value or "")
     if len(notes) > NOTES_MAX_LENGTH:
-        raise Invalid({"notes": [f"Не длиннее {NOTES_MAX_LENGTH} символов."]})
+        raise Invalid({"notes": [gettext("At most %(limit)s characters.") % {"limit": NOTES_MAX_LENGTH}]})
     return notes
 
 
@@ -35,7 +36,7 @@ def _supplier_values(data: Mapping[str, Any]) -> dict[str, Any]:
     if "name" in data:
         values["name"] = " ".join(str(data["name"] or "").split())
         if not values["name"]:
-            raise Invalid({"name": ["Укажите название поставщика."]})
+            raise Invalid({"name": [gettext("Give the supplier's name.")]})
     if "phone" in data:
         phone = str(data["phone"] or "").strip()
         try:
@@ -66,7 +67,7 @@ def _ensure_supplier_name_free(*, shop: Shop, name: str, exclude_pk: int | None 
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
-        raise Invalid({"name": ["Поставщик с таким названием уже есть."]})
+        raise Invalid({"name": [gettext("A supplier with this name already exists.")]})
 
 
 @transaction.atomic

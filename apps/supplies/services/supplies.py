@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.shops.models import Shop
 from apps.supplies.constants import MAX_LINES
@@ -36,10 +38,10 @@ def _resolve_supplier(*, shop: Shop, data: Mapping[str, Any]) -> Supplier | None
     supplier = data.get("supplier")
     name = data.get("supplier_name")
     if supplier is not None and name:
-        raise Invalid({"supplier_id": ["Укажите поставщика по id или по названию, не оба сразу."]})
+        raise Invalid({"supplier_id": [gettext("Give the supplier by id or by name, not both.")]})
     if supplier is not None:
         if not isinstance(supplier, Supplier) or supplier.shop_id != shop.id:
-            raise Invalid({"supplier_id": ["Поставщик не найден."]})
+            raise Invalid({"supplier_id": [gettext("Supplier not found.")]})
         return supplier
     if name:
         return supplier_get_or_create(shop=shop, name=name)
@@ -62,7 +64,14 @@ def _currency_and_rate(*, shop: Shop, supply: Supply | None, data: Mapping[str, 
         elif supply is not None and currency == supply.currency:
             rate = supply.rate
         else:
-            raise Invalid({"rate": [f"Укажите курс {currency} к {shop.currency}."]})
+            raise Invalid(
+                {
+                    "rate": [
+                        gettext("Give the rate of %(currency)s to %(shop_currency)s.")
+                        % {"currency": currency, "shop_currency": shop.currency}
+                    ]
+                }
+            )
     errors = currency_rate_errors(shop_currency=shop.currency, currency=currency, rate=rate)
     if errors:
         raise Invalid({field: [message] for field, message in errors.items()})
@@ -86,7 +95,7 @@ def _build_lines(*, shop: Shop, rate: Decimal, lines: Sequence[Mapping[str, Any]
     """Check the lines with the line rules (``apps.supplies.lines``; errors nested like the
     payload: ``{"lines": [{}, {"quantity": […]}]}``) and build unsaved rows."""
     if len(lines) > MAX_LINES:
-        raise Invalid({"lines": [f"Не больше {MAX_LINES} строк."]})
+        raise Invalid({"lines": [gettext("At most %(limit)s lines.") % {"limit": MAX_LINES}]})
     errors: list[dict[str, list[str]]] = []
     built: list[SupplyLine] = []
     for line in lines:
@@ -119,15 +128,28 @@ def _supply_values(data: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def lock_draft(supply: Supply, action: str) -> Supply:
+# Why a supply that is no longer a draft refuses an action: (its status, the action) → message.
+NOT_A_DRAFT = {
+    (SupplyStatus.RECEIVED, "receive"): _("The supply is already received: only a draft can be received."),
+    (SupplyStatus.RECEIVED, "edit"): _("The supply is already received: only a draft can be edited."),
+    (SupplyStatus.RECEIVED, "delete"): _("The supply is already received: only a draft can be deleted."),
+    (SupplyStatus.RECEIVED, "cancel"): _("The supply is already received: only a draft can be cancelled."),
+    (SupplyStatus.CANCELLED, "receive"): _("The supply is already cancelled: only a draft can be received."),
+    (SupplyStatus.CANCELLED, "edit"): _("The supply is already cancelled: only a draft can be edited."),
+    (SupplyStatus.CANCELLED, "delete"): _("The supply is already cancelled: only a draft can be deleted."),
+    (SupplyStatus.CANCELLED, "cancel"): _("The supply is already cancelled: only a draft can be cancelled."),
+}
+
+
+def lock_draft(supply: Supply, action: Literal["receive", "edit", "delete", "cancel"]) -> Supply:
     """The supply row locked for this transaction; a supply that is no longer a draft is a
     409 (checked under the lock, so concurrent requests see each other's result)."""
     locked = Supply.objects.select_for_update(of=("self",)).select_related("shop").filter(pk=supply.pk).first()
     if locked is None:  # deleted by a concurrent request
         raise NotFound()
     if locked.status != SupplyStatus.DRAFT:
-        state = "принята" if locked.status == SupplyStatus.RECEIVED else "отменена"
-        raise Conflict(f"Поставка уже {state}: {action} можно только черновик.")
+        status = SupplyStatus.RECEIVED if locked.status == SupplyStatus.RECEIVED else SupplyStatus.CANCELLED
+        raise Conflict(str(NOT_A_DRAFT[status, action]))
     return locked
 
 
@@ -149,7 +171,7 @@ def supply_create(*, shop: Shop, actor: User | None, data: Mapping[str, Any]) ->
     values = _supply_values(data)
     supplier = _resolve_supplier(shop=shop, data=data)
     if supplier is None:
-        raise Invalid({"supplier_id": ["Укажите поставщика (supplier_id или supplier_name)."]})
+        raise Invalid({"supplier_id": [gettext("Give the supplier (supplier_id or supplier_name).")]})
     supply = Supply(shop=shop, created_by=actor, date=timezone.localdate())
     model_update(
         instance=supply,
@@ -168,14 +190,14 @@ def supply_update(*, supply: Supply, actor: User | None, data: Mapping[str, Any]
     """Change a draft: the fields given, and ``lines`` (when given) replaces all lines.
     A received or cancelled supply is a 409 ``conflict``; bad input is a 400 that changes
     nothing."""
-    supply = lock_draft(supply, "изменить")
+    supply = lock_draft(supply, "edit")
     shop = supply.shop
     currency, rate = _currency_and_rate(shop=shop, supply=supply, data=data)
     lines = None
     if data.get("lines") is not None:
         lines = _build_lines(shop=shop, rate=rate, lines=data["lines"])
     elif not all(price_fits(line.purchase_price, rate) for line in supply.lines.all()):
-        raise Invalid({"rate": ["С этим курсом цены строк в валюте магазина слишком велики."]})
+        raise Invalid({"rate": [gettext("At this rate the line prices in the shop's currency are too large.")]})
     values = {**_supply_values(data), "currency": currency, "rate": rate}
     supplier = _resolve_supplier(shop=shop, data=data)
     if supplier is not None:
@@ -190,14 +212,14 @@ def supply_update(*, supply: Supply, actor: User | None, data: Mapping[str, Any]
 @transaction.atomic
 def supply_delete(*, supply: Supply) -> None:
     """Delete a draft with its lines; a received or cancelled supply is a 409 and stays."""
-    supply = lock_draft(supply, "удалить")
+    supply = lock_draft(supply, "delete")
     supply.delete()
 
 
 @transaction.atomic
 def supply_cancel(*, supply: Supply, actor: User | None) -> Supply:
     """Cancel a draft (kept for the record, no stock change); otherwise a 409."""
-    supply = lock_draft(supply, "отменить")
+    supply = lock_draft(supply, "cancel")
     supply.status = SupplyStatus.CANCELLED
     supply.cancelled_at = timezone.now()
     supply.cancelled_by = actor

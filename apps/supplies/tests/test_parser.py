@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from apps.shops.models import Shop
 from apps.supplies.parser import MAX_LINES, MAX_TEXT_LENGTH, supply_text_parse
@@ -119,3 +120,14 @@ def test_at_most_three_queries(shop: Shop, django_assert_max_num_queries) -> Non
     with django_assert_max_num_queries(3):
         result = supply_text_parse(shop=shop, text=text)
     assert len(result["items"]) == 200
+
+
+def test_line_errors_speak_the_active_language(shop: Shop) -> None:
+    with translation.override("en"):
+        result = supply_text_parse(shop=shop, text="Rose 60 12,5,0 10\nEucalyptus")
+    assert [e["message"] for e in result["errors"]] == [
+        "The price is a number with “,” or “.” (up to 4 decimal places, no thousands separators), not “12,5,0”.",
+        "Expected “Name [height] price quantity”, e.g. “Rose Freedom 60 250,50 450” or “Eucalyptus 350 10”.",
+    ]
+    result = supply_text_parse(shop=shop, text="Эвкалипт")
+    assert result["errors"][0]["message"].startswith("Ожидается «Название [высота] цена количество»")

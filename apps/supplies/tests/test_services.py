@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from apps.shops.models import Shop
 from apps.shops.tests.factories import ShopFactory
@@ -383,3 +384,20 @@ def test_concurrent_receives_creating_the_same_new_item_end_with_one_item(requir
     item = StockItem.objects.get(shop=shop)
     assert item.quantity == 6
     assert StockMovement.objects.filter(item=item).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_refusal_names_the_state_and_the_action_in_the_active_language(shop: Shop) -> None:
+    received = SupplyFactory(shop=shop, lines=1)
+    services.supply_receive(supply=received, actor=None)
+    cancelled = SupplyFactory(shop=shop, lines=1)
+    services.supply_cancel(supply=cancelled, actor=None)
+    with pytest.raises(Conflict) as exc:
+        services.supply_update(supply=received, actor=None, data={"notes": "поправка"})
+    assert exc.value.detail == "Поставка уже принята: изменить можно только черновик."
+    with pytest.raises(Conflict) as exc:
+        services.supply_receive(supply=cancelled, actor=None)
+    assert exc.value.detail == "Поставка уже отменена: принять можно только черновик."
+    with translation.override("en"), pytest.raises(Conflict) as exc:
+        services.supply_delete(supply=cancelled)
+    assert exc.value.detail == "The supply is already cancelled: only a draft can be deleted."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext
 
 from apps.customers.reminders import MAX_WINDOW, date_reminders_send
 from apps.shops.models import Shop
@@ -25,16 +26,23 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["days"]
         if days is not None and not 0 <= days <= MAX_WINDOW:
-            raise CommandError(f"--days must be within 0..{MAX_WINDOW}")
+            raise CommandError(gettext("--days must be within 0..%(max)s") % {"max": MAX_WINDOW})
         shops = Shop.objects.all().order_by("id")
         if options["shop"] is not None:
             shops = shops.filter(pk=options["shop"])
             if not shops.exists():
-                raise CommandError(f"No shop with id {options['shop']}")
+                raise CommandError(gettext("No shop with id %(id)s") % {"id": options["shop"]})
         for shop in shops:
             with scope(shop=shop):  # each shop's reminders in its own scope
                 run = date_reminders_send(shop=shop, days=days)
-            line = f"{shop.name}: {len(run.reminded)} dates reminded to {run.recipients} people"
+            line = gettext("%(shop)s: %(dates)s dates reminded to %(people)s people") % {
+                "shop": shop.name,
+                "dates": len(run.reminded),
+                "people": run.recipients,
+            }
             if run.pending:
-                line += f"; {len(run.pending)} dates still pending ({run.pending_reason})"
+                line += gettext("; %(dates)s dates still pending (%(reason)s)") % {
+                    "dates": len(run.pending),
+                    "reason": run.pending_reason,
+                }
             self.stdout.write(line)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -39,7 +41,7 @@ class ItemInputSerializer(SentWholeMixin, serializers.Serializer[Any]):
 class EligibleMemberField(serializers.Field):
     """A user id that must be an active member of the shop with an eligible role."""
 
-    default_error_messages = {"invalid": "Ожидается id сотрудника."}
+    default_error_messages = {"invalid": _("A staff member's id is expected.")}
 
     def __init__(self, *, roles: frozenset[str], **kwargs: Any) -> None:
         self.eligible_roles = roles
@@ -57,7 +59,7 @@ class EligibleMemberField(serializers.Field):
             .first()
         )
         if membership is None:
-            raise serializers.ValidationError("Такого сотрудника с подходящей ролью в магазине нет.")
+            raise serializers.ValidationError(gettext("The shop has no such staff member with a suitable role."))
         return membership.user
 
 
@@ -95,7 +97,7 @@ class OrderWriteSerializer(serializers.Serializer[Any]):
 
     def validate_delivery_date(self, value: Any) -> Any:
         if not 2000 <= value.year <= 2100:
-            raise serializers.ValidationError("Дата вне допустимого диапазона.")
+            raise serializers.ValidationError(gettext("The date is out of range."))
         return value
 
 
@@ -107,9 +109,9 @@ class OrderCreateSerializer(OrderWriteSerializer):
         attrs = super().validate(attrs)
         has_new, has_id = "customer" in attrs, "customer_obj" in attrs
         if has_new and has_id:
-            raise serializers.ValidationError({"customer": ["Укажите customer или customer_id, не оба."]})
+            raise serializers.ValidationError({"customer": [gettext("Give customer or customer_id, not both.")]})
         if not has_new and not has_id:
-            raise serializers.ValidationError({"customer": ["Укажите покупателя: customer или customer_id."]})
+            raise serializers.ValidationError({"customer": [gettext("Give the buyer: customer or customer_id.")]})
         return attrs
 
 
@@ -122,7 +124,10 @@ class OrderUpdateSerializer(OrderWriteSerializer):
             refused = sorted({"status", "customer", "customer_id"} & set(data))
             if refused:
                 raise serializers.ValidationError(
-                    {name: ["Это поле не меняется через PATCH (статус — через /transition/)."] for name in refused}
+                    {
+                        name: [gettext("This field does not change through PATCH (the status: through /transition/).")]
+                        for name in refused
+                    }
                 )
         return super().to_internal_value(data)
 
@@ -171,7 +176,7 @@ class ConsumptionInputSerializer(serializers.Serializer[Any]):
             item_id = line["stock_item"].id
             total[item_id] = total.get(item_id, 0) + line["quantity"]
             if total[item_id] > QUANTITY_MAX:
-                raise serializers.ValidationError("Слишком большое количество.")
+                raise serializers.ValidationError(gettext("The quantity is too large."))
         return total
 
     def validate_consumption(self, lines: list[dict[str, Any]]) -> dict[int, int]:
@@ -186,7 +191,9 @@ class ConsumptionInputSerializer(serializers.Serializer[Any]):
             raise serializers.ValidationError(
                 {
                     "extra_consumption": [
-                        "Укажите consumption (весь расход) или extra_consumption (сверх резерва), не оба."
+                        gettext(
+                            "Give consumption (the full use) or extra_consumption (beyond the reservation), not both."
+                        )
                     ]
                 }
             )
