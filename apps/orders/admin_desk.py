@@ -277,6 +277,9 @@ class OrderDeskMixin(ShopScopedAdmin):
                 messages.error(request, form_errors_text(form))
                 return
             person = form.cleaned_data["person"]
+            if getattr(order, f"{duty}_id") == (person.pk if person else None):
+                messages.info(request, _("Nothing changed."))
+                return
             services.order_update(order=order, actor=actor, data={duty: person})
             if person is None:
                 text = _("Florist unassigned.") if duty == "florist" else _("Courier unassigned.")
