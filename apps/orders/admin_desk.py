@@ -64,9 +64,15 @@ class PaymentForm(forms.Form):
         decimal_places=2,
         min_value=Decimal("0.01"),
         max_value=MONEY_MAX,
+        widget=forms.NumberInput(attrs={"placeholder": gettext_lazy("Amount"), "step": "0.01"}),
     )
     method = forms.ChoiceField(label=gettext_lazy("Method"), choices=PaymentMethod.choices)
-    external_id = forms.CharField(label=gettext_lazy("External id"), required=False, max_length=100)
+    external_id = forms.CharField(
+        label=gettext_lazy("External id"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("External id (optional)")}),
+    )
     refund = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
@@ -94,7 +100,11 @@ class AssignForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=gettext_lazy("Comment"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": gettext_lazy("A note for the team")}),
+    )
 
 
 # --- Messages in words ----------------------------------------------------------------------
