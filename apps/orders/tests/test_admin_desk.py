@@ -405,6 +405,9 @@ def test_the_page_shows_the_desk_and_the_timeline(client, order, manager, people
     assert f"Айгерим — назначен курьер: {people['courier'].name}" in html
     assert f"Айгерим — создан заказ №{order.number} на 15 000 ₸" in html
     assert url(order, "print") in html and url(order, "card") in html
+    services.order_comment_add(order=order, actor=manager, text="<script>alert(1)</script>")
+    html = client.get(url(order, "change")).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     for action in ACTIONS:
         assert f'action="{url(order, action)}"' in html
 
