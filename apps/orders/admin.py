@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from apps.accounts.models import User
 from apps.orders import services
+from apps.orders.admin_desk import OrderDeskMixin
 from apps.orders.models import Order, OrderEvent, OrderItem, OrderPhoto, OrderStatus, Payment
 from apps.orders.services import DETAIL_FIELDS
 from apps.orders.status import allowed_transitions
@@ -63,7 +64,7 @@ class OrderAdminForm(forms.ModelForm):
 
 
 @admin.register(Order)
-class OrderAdmin(ShopScopedAdmin):
+class OrderAdmin(OrderDeskMixin, ShopScopedAdmin):
     area = "orders"
     form = OrderAdminForm
     list_display = [
@@ -80,7 +81,7 @@ class OrderAdmin(ShopScopedAdmin):
     search_fields = ["number", "recipient_name", "recipient_phone", "customer__name", "customer__phone"]
     list_select_related = ["shop", "customer"]
     date_hierarchy = "delivery_date"
-    inlines = [OrderItemInline, PaymentInline, OrderEventInline, OrderPhotoInline]
+    inlines = [OrderItemInline, OrderPhotoInline]
     readonly_fields = [
         "shop",
         "number",
