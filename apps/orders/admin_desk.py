@@ -31,7 +31,8 @@ from apps.orders import services
 from apps.orders.models import EventType, Order, OrderStatus, PaymentMethod
 from apps.orders.status import allowed_transitions, transition_for
 from apps.orders.timeline import actor_name, field_label, money_text, order_timeline
-from apps.shops.models import Membership, Shop
+from apps.shops.models import Shop
+from apps.shops.selectors import eligible_staff
 from flowercrm.admin import ShopScopedAdmin, back_office_roles
 from flowercrm.errors import DomainError
 from flowercrm.limits import MONEY_MAX
@@ -44,8 +45,7 @@ ELIGIBLE_ROLES = {"florist": ELIGIBLE_FLORIST_ROLES, "courier": ELIGIBLE_COURIER
 
 def eligible_members(*, shop: Shop, duty: str) -> QuerySet[User]:
     """The people of ``shop`` who may be its order's florist or courier (``duty``)."""
-    members = Membership.objects.active().filter(shop=shop, role__in=ELIGIBLE_ROLES[duty])
-    return User.objects.filter(id__in=members.values("user_id")).order_by("name", "id")
+    return eligible_staff(shop=shop, roles=ELIGIBLE_ROLES[duty])
 
 
 # --- Forms ----------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Case, CharField, F, QuerySet, When
 
 from apps.accounts.models import User
@@ -77,3 +79,10 @@ def managed_shop_ids(*, user: User) -> list[int]:
     return list(
         Membership.objects.active().filter(user=user, role__in=BACK_OFFICE_ROLES).values_list("shop_id", flat=True)
     )
+
+
+def eligible_staff(*, shop: Shop | None, roles: Iterable[str]) -> QuerySet[User]:
+    """The people who may act in ``shop`` now (accepted, not switched off) with one of
+    ``roles`` — who may be an order's florist or courier, in the API and in the admin alike."""
+    members = Membership.objects.active().filter(shop=shop, role__in=list(roles))
+    return User.objects.filter(id__in=members.values("user_id")).order_by("name", "id")

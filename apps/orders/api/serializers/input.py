@@ -18,7 +18,8 @@ from apps.accounts.models import User
 from apps.catalog.models import Product
 from apps.customers.models import Customer, Source
 from apps.orders.models import DeliveryMethod, IssueType, OrderStatus, PaymentMethod, PhotoKind
-from apps.shops.models import DeliveryZone, Membership
+from apps.shops.models import DeliveryZone
+from apps.shops.selectors import eligible_staff
 from apps.warehouse.models import StockItem
 from flowercrm.images_api import ShopImageField
 from flowercrm.limits import MONEY_MAX, QUANTITY_MAX
@@ -53,14 +54,10 @@ class EligibleMemberField(serializers.Field):
     def to_internal_value(self, data: Any) -> User:
         if isinstance(data, bool) or not isinstance(data, (int, str)) or not str(data).isdigit() or len(str(data)) > 18:
             self.fail("invalid")
-        membership = (
-            Membership.objects.select_related("user")
-            .filter(shop=self.context.get("shop"), user_id=int(data), is_active=True, role__in=self.eligible_roles)
-            .first()
-        )
-        if membership is None:
+        user = eligible_staff(shop=self.context.get("shop"), roles=self.eligible_roles).filter(pk=int(data)).first()
+        if user is None:
             raise serializers.ValidationError(gettext("The shop has no such staff member with a suitable role."))
-        return membership.user
+        return user
 
 
 # The delivery window and the address are rules of the order itself (``Order.clean``), checked

@@ -10,7 +10,7 @@ from apps.customers.models import Customer
 from apps.orders.models import Order, OrderEvent, OrderItem, OrderStatus, Payment
 from apps.orders.services import order_transition
 from apps.orders.tests.factories import make_customer, make_order, make_product, order_body
-from apps.shops.models import DeliveryZone
+from apps.shops.models import DeliveryZone, MembershipStatus
 from flowercrm.roles import Role
 from flowercrm.testing import assert_error
 
@@ -187,8 +187,10 @@ def test_assign_courier_must_be_an_eligible_member(office, api_as, member, bouqu
     courier = member(Role.COURIER)
     florist = member(Role.FLORIST)
     foreign = member(Role.COURIER, shop=other_shop)
+    # An invitation not yet accepted gives no right to act in the shop (§11.1).
+    invited = member(Role.COURIER, is_active=False, status=MembershipStatus.INVITED)
     client = api_as(office)
-    for bad in (florist.user_id, foreign.user_id, 10**15):
+    for bad in (florist.user_id, foreign.user_id, invited.user_id, 10**15):
         assert_error(client.patch(f"/api/orders/{order.id}/", {"courier_id": bad}, format="json"), 400, "invalid")
     response = client.patch(f"/api/orders/{order.id}/", {"courier_id": courier.user_id}, format="json")
     assert response.json()["courier"] == {"id": courier.user_id, "name": courier.user.name}
