@@ -77,3 +77,15 @@ def managed_shop_ids(*, user: User) -> list[int]:
     return list(
         Membership.objects.active().filter(user=user, role__in=BACK_OFFICE_ROLES).values_list("shop_id", flat=True)
     )
+
+
+def shops_run_by(*, user: User) -> QuerySet[Shop]:
+    """The shops whose back office ``user`` runs, by name: every shop for a superuser (a
+    platform operator), else the shops of their active admin/manager memberships (the rows the
+    admin shows them, ``flowercrm.admin.back_office_roles``)."""
+    shops = Shop.objects.order_by("name", "id")
+    if user.is_superuser:
+        return shops
+    return shops.filter(
+        pk__in=Membership.objects.active().filter(user=user, role__in=BACK_OFFICE_ROLES).values("shop_id")
+    )
