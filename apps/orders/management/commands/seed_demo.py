@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 
 from apps.accounts.models import User
@@ -252,10 +253,10 @@ def demo_photo(colours: Sequence[str], seed: str) -> bytes:
     size = 480
     image = Image.new("RGB", (size, size), "#f4efe8")
     draw = ImageDraw.Draw(image)
-    for _ in range(14):
+    for _leaf in range(14):
         x, y = rng.randint(60, size - 60), rng.randint(200, size - 40)
         draw.ellipse((x - 40, y - 14, x + 40, y + 14), fill=rng.choice(["#4f7942", "#6b8e23", "#3b5d2a"]))
-    for _ in range(22):
+    for _bloom in range(22):
         x, y, r = rng.randint(110, size - 110), rng.randint(90, size - 170), rng.randint(26, 44)
         colour = rng.choice(list(colours))
         draw.ellipse((x - r, y - r, x + r, y + r), fill=colour, outline="#00000022")
@@ -273,7 +274,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION and not options["force"]:
-            raise CommandError("seed_demo creates known passwords; refused in production (use --force).")
+            raise CommandError(_("seed_demo creates known passwords; refused in production (use --force)."))
         with scopes_disabled("creates the demo shop and its people: no shop scope exists before it"):
             shop = self.shop_and_staff()
         with scope(shop=shop):
@@ -302,7 +303,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def shop_and_staff(self) -> Shop:
         shop = Shop.objects.filter(slug=DEMO_SLUG).first()
-        admin_phone, admin_name, _ = DEMO_STAFF[0]
+        admin_phone, admin_name, _role = DEMO_STAFF[0]
         if shop is None:
             shop, _staff = shop_create(
                 name=DEMO_SHOP,
@@ -465,9 +466,11 @@ class Command(BaseCommand):
     def report(self, shop: Shop, made: int) -> None:
         with scope(shop=shop):
             orders = Order.objects.filter(shop=shop).count()
-        state = f"{made} orders made" if made else f"{orders} orders kept"
-        self.stdout.write(self.style.SUCCESS(f"Demo shop «{shop.name}» (#{shop.id}) is ready ({state}). Logins:"))
+        title = _("Demo shop «%(name)s» (#%(id)s) is ready: %(orders)d orders, %(made)d made now. Logins:")
+        self.stdout.write(
+            self.style.SUCCESS(title % {"name": shop.name, "id": shop.id, "orders": orders, "made": made})
+        )
         for phone, name, role in DEMO_STAFF:
             user = User.objects.get(phone=phone)
-            note = "" if user.check_password(DEMO_PASSWORD) else " (password was changed)"
+            note = "" if user.check_password(DEMO_PASSWORD) else " " + _("(password was changed)")
             self.stdout.write(f"  {role:<8} {phone}  {DEMO_PASSWORD}{note}  — {name}")
