@@ -29,6 +29,8 @@ class FlowerAdminSite(admin.AdminSite):
     site_title = _("FlowerCRM back office")
     site_header = PRODUCT
     index_title = _("Today")
+    # "View site" would lead back here: ``/`` redirects to the admin.
+    site_url = None
 
     def back_office_shops(self, request: HttpRequest) -> list[Any]:
         """The shops the user runs (cached on the request: the header and the dashboard share it)."""
