@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# make run PORT=8080 serves on another port.
+PORT ?= 8000
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
@@ -18,14 +20,16 @@ $(STAMP): $(PY) pyproject.toml
 
 install: $(STAMP)
 
-## make run: install, migrate, seed the demo shop, serve http://127.0.0.1:8000 (embedded defaults)
+## make run: install, migrate, seed the demo shop, serve http://127.0.0.1:$(PORT)/ (embedded defaults;
+## PORT=8000 unless given: make run PORT=8080)
 run: export DEBUG ?= 1
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@echo "FlowerCRM: http://127.0.0.1:8000/  admin /admin/  docs /api/docs/  health /health"
-	$(VENV)/bin/daphne -b 127.0.0.1 -p 8000 --ping-interval 20 config.asgi:application
+	@echo "FlowerCRM back office: http://127.0.0.1:$(PORT)/admin/  (log in with a phone and password above)"
+	@echo "API docs: http://127.0.0.1:$(PORT)/api/docs/  health: http://127.0.0.1:$(PORT)/health"
+	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) --ping-interval 20 config.asgi:application
 
 ## make test: the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 test: install

@@ -63,7 +63,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # --- Applications --------------------------------------------------------------------------
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # django.contrib.admin with FlowerCRM's site (header, dashboard, language switch).
+    "flowercrm.admin_apps.FlowerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -360,6 +361,10 @@ FLOWERCRM_ADMIN_PASSWORD = env.str("FLOWERCRM_ADMIN_PASSWORD", default="")
 # --- What the kernel runs from the apps (it imports no app itself) -------------------------
 # ``/ws?since=``: the messages a reconnecting socket missed (flowercrm.realtime.consumers).
 FLOWERCRM_EVENT_REPLAY = "apps.orders.events.order_replay"
+# The admin (``flowercrm.admin_site``): the shops whose back office a user runs, and the
+# dashboard of those shops on the admin index.
+FLOWERCRM_ADMIN_SHOPS = "apps.shops.selectors.shops_run_by"
+FLOWERCRM_ADMIN_DASHBOARD = "apps.orders.admin_dashboard.admin_dashboard"
 # ``manage.py maintenance``: what each clean-up deletes → the function that does it.
 FLOWERCRM_MAINTENANCE = {
     "one-time code rows": "apps.accounts.otp.otp_delete_expired",

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -23,6 +24,11 @@ urlpatterns = [
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    # The language switch of the admin header (``set_language``: a cookie keeps the choice).
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The back office is the admin: the site's root opens it (not permanent: the root may
+    # become a public page later).
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="root"),
 ]
 
 if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from apps.customers.constants import MAX_UPCOMING_DAYS
-from apps.customers.models import Customer, ImportantDate
+from apps.customers.models import Customer, DateReminder, ImportantDate
 from flowercrm.search import fold, search_terms
 
 if TYPE_CHECKING:
@@ -112,3 +114,41 @@ def customer_upcoming_dates(*, shop: Shop, days: int, today: dt.date, search: st
             found.append(UpcomingDate(important_date=row, date=date, days_until=until))
     found.sort(key=lambda u: (u.days_until, u.customer.name.casefold(), u.customer.pk, u.important_date.pk))
     return found
+
+
+# --- reminders due (the admin dashboard) ----------------------------------------------------
+
+# The widest reminder window a date may ask for (``ImportantDate.remind_days_before``).
+REMIND_DAYS_MAX = 60
+
+
+def important_dates_pending(*, shops: Sequence[Shop]) -> list[UpcomingDate]:
+    """The occurrences of important dates of ``shops``' customers that are within their
+    reminder window (``remind_days_before``, counted from each shop's local today) and of
+    which nobody has been reminded yet — what ``apps.customers.reminders`` would send next,
+    for several shops at once in two queries. Soonest first."""
+    todays: dict[int, dt.date] = {shop.pk: timezone.localdate(timezone=shop.zoneinfo) for shop in shops}
+    shop_ids_by_day: dict[dt.date, list[int]] = {}
+    for shop_id, today in todays.items():
+        shop_ids_by_day.setdefault(today, []).append(shop_id)
+    window = Q(pk__in=[])
+    for today, ids in shop_ids_by_day.items():
+        window |= Q(customer__shop_id__in=ids) & _window_q(today=today, days=REMIND_DAYS_MAX)
+    rows = ImportantDate.objects.filter(window).select_related("customer")
+    due = []
+    for row in rows:
+        today = todays[row.customer.shop_id]
+        date = next_occurrence(day=row.day, month=row.month, today=today)
+        until = (date - today).days
+        if until <= row.remind_days_before:
+            due.append(UpcomingDate(important_date=row, date=date, days_until=until))
+    if not due:
+        return []
+    reminded = set(
+        DateReminder.objects.filter(important_date__in=[item.important_date for item in due]).values_list(
+            "important_date_id", "occurrence"
+        )
+    )
+    pending = [item for item in due if (item.important_date.pk, item.date) not in reminded]
+    pending.sort(key=lambda u: (u.days_until, u.customer.name.casefold(), u.customer.pk, u.important_date.pk))
+    return pending

@@ -3,13 +3,16 @@ a fixed number of queries."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
+from django.utils import timezone
 
-from apps.orders.models import FINAL_STATUSES, Order, OrderEvent, OrderItem, OrderPhoto, Payment
+from apps.orders.models import FINAL_STATUSES, Order, OrderEvent, OrderItem, OrderPhoto, OrderStatus, Payment
 from apps.orders.visibility import florist_visible_q
 from apps.shops.models import Shop
 from flowercrm.roles import Role
@@ -99,4 +102,64 @@ def order_for_tracking(*, token: str) -> Order | None:
         )
         .filter(tracking_token=token)
         .first()
+    )
+
+
+# --- the admin dashboard (several shops at once, each by its own local day) -----------------
+
+
+def shop_today(shop: Shop) -> dt.date:
+    """The shop's local date now (its time zone, not the server's)."""
+    return timezone.localdate(timezone=shop.zoneinfo)
+
+
+def orders_on_local_day_q(*, shops: Sequence[Shop], offset: int = 0) -> Q:
+    """Orders of ``shops`` delivered on each shop's own today + ``offset`` days (shops in
+    different time zones may be on different dates)."""
+    shop_ids_by_day: dict[dt.date, list[int]] = {}
+    for shop in shops:
+        shop_ids_by_day.setdefault(shop_today(shop) + dt.timedelta(days=offset), []).append(shop.pk)
+    return reduce(
+        or_,
+        (Q(shop_id__in=ids, delivery_date=day) for day, ids in shop_ids_by_day.items()),
+        Q(pk__in=[]),
+    )
+
+
+def order_owing_q() -> Q:
+    """The one definition of an order that still owes money (the admin's ``?payment=owing``):
+    not cancelled and paid less than its total."""
+    return ~Q(status=OrderStatus.CANCELLED) & Q(total__gt=F("paid_amount"))
+
+
+def order_day_counts(*, shops: Sequence[Shop], days: Sequence[int] = (0, 1)) -> dict[int, dict[str, int]]:
+    """``{offset: {status: count}}`` of the orders of ``shops`` delivered on each shop's
+    today + offset, for each offset of ``days``: one query."""
+    if not shops:
+        return {offset: {} for offset in days}
+    whens = [When(orders_on_local_day_q(shops=shops, offset=offset), then=Value(offset)) for offset in days]
+    rows = (
+        Order.objects.filter(shop__in=shops)
+        .annotate(day_offset=Case(*whens, default=Value(None), output_field=IntegerField()))
+        .filter(day_offset__isnull=False)
+        .values("day_offset", "status")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = {offset: {} for offset in days}
+    for row in rows:
+        counts[row["day_offset"]][row["status"]] = row["count"]
+    return counts
+
+
+def order_owing_totals(*, shops: Sequence[Shop]) -> list[dict[str, Any]]:
+    """What customers still owe the ``shops``, per currency: ``[{"currency", "amount",
+    "orders"}]`` (orders of ``order_owing_q``), one query."""
+    if not shops:
+        return []
+    return list(
+        Order.objects.filter(order_owing_q(), shop__in=shops)
+        .values(currency=F("shop__currency"))
+        .annotate(amount=Sum(F("total") - F("paid_amount")), orders=Count("id"))
+        .order_by("currency")
     )

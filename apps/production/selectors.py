@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Sequence
 from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from apps.production.models import ProductionTask, TaskStatus
 from apps.shops.models import Shop
@@ -74,3 +75,19 @@ def florist_stats(*, shop: Shop, date_from: dt.date | None, date_to: dt.date | N
         }
         for row in rows.values()
     ]
+
+
+def task_queue_counts(*, shops: Sequence[Shop]) -> dict[str, int]:
+    """How many tasks of ``shops`` wait and are being made (``{status: count}`` for the open
+    statuses, zeros included): one query."""
+    open_statuses = (TaskStatus.PENDING, TaskStatus.IN_PROGRESS)
+    counts = dict.fromkeys(open_statuses, 0)
+    rows = (
+        ProductionTask.objects.filter(shop__in=shops, status__in=open_statuses)
+        .values_list("status")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for status, count in rows:
+        counts[TaskStatus(status)] = count
+    return {str(status): count for status, count in counts.items()}

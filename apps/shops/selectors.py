@@ -86,3 +86,15 @@ def eligible_staff(*, shop: Shop | None, roles: Iterable[str]) -> QuerySet[User]
     ``roles`` — who may be an order's florist or courier, in the API and in the admin alike."""
     members = Membership.objects.active().filter(shop=shop, role__in=list(roles))
     return User.objects.filter(id__in=members.values("user_id")).order_by("name", "id")
+
+
+def shops_run_by(*, user: User) -> QuerySet[Shop]:
+    """The shops whose back office ``user`` runs, by name: every shop for a superuser (a
+    platform operator), else the shops of their active admin/manager memberships (the rows the
+    admin shows them, ``flowercrm.admin.back_office_roles``)."""
+    shops = Shop.objects.order_by("name", "id")
+    if user.is_superuser:
+        return shops
+    return shops.filter(
+        pk__in=Membership.objects.active().filter(user=user, role__in=BACK_OFFICE_ROLES).values("shop_id")
+    )

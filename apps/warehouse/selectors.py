@@ -3,6 +3,8 @@ its serializer needs, so a page costs the same number of queries for 1 row and f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import F, Q, QuerySet
 
 from apps.shops.models import Shop
@@ -33,3 +35,15 @@ def stock_item_list(*, shop: Shop) -> QuerySet[StockItem]:
 def movement_list(*, shop: Shop) -> QuerySet[StockMovement]:
     """The shop's ledger, newest first, with the item and the actor joined."""
     return StockMovement.objects.filter(shop=shop).select_related("item", "actor").order_by("-created_at", "-id")
+
+
+def stock_low_summary(*, shops: Sequence[Shop], limit: int = 5) -> tuple[int, list[StockItem]]:
+    """How many items of ``shops`` are low (``low_stock_q``) and the ``limit`` lowest of
+    them (least available first, relative to their threshold): two queries."""
+    low = StockItem.objects.filter(low_stock_q(), shop__in=shops)
+    first = list(
+        low.annotate(**{AVAILABLE: F("quantity") - F("reserved")}).order_by(
+            F(AVAILABLE) - F("min_quantity"), "name", "id"
+        )[:limit]
+    )
+    return low.count(), first

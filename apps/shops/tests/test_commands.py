@@ -1,9 +1,8 @@
-"""``create_shop`` and ``seed_demo``."""
+"""``create_shop`` (``seed_demo`` lives in apps.orders: tests/test_seed_demo.py)."""
 
 from __future__ import annotations
 
 from io import StringIO
-from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +11,6 @@ from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from apps.accounts.tests.factories import PASSWORD, UserFactory
-from apps.shops.management.commands import seed_demo
 from apps.shops.management.commands.create_shop import Command as CreateShop
 from apps.shops.models import Membership, Shop
 from apps.shops.tests.factories import ShopFactory
@@ -130,35 +128,6 @@ def test_errors_exit_non_zero(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         CreateShop().run_from_argv(["manage.py", "create_shop", "Новый", "--admin-phone", "nope"])
     assert exc.value.code != 0
-
-
-def test_seed_demo_is_idempotent_and_prints_the_logins() -> None:
-    first = run("seed_demo")
-    counts = (Shop.objects.count(), User.objects.count(), Membership.objects.count())
-    assert counts == (1, 4, 4)
-    second = run("seed_demo")
-    assert (Shop.objects.count(), User.objects.count(), Membership.objects.count()) == counts
-    shop = Shop.objects.get(name=seed_demo.DEMO_SHOP)
-    for phone, _name, role in seed_demo.DEMO_STAFF:
-        assert phone in first and phone in second
-        assert role.value in first
-        body = login(phone, seed_demo.DEMO_PASSWORD)
-        assert (body["shop"], body["role"]) == ({"id": shop.id, "name": "Ромашка"}, role.value)
-    assert second.count(seed_demo.DEMO_PASSWORD) == 4
-
-
-def test_seed_demo_finds_the_demo_shop_whatever_its_case() -> None:
-    ShopFactory(name="РОМАШКА")
-    run("seed_demo")
-    assert Shop.objects.count() == 1
-    assert Membership.objects.count() == 4
-
-
-def test_seed_demo_refused_in_production(settings: Any) -> None:
-    settings.PRODUCTION = True
-    with pytest.raises(CommandError):
-        run("seed_demo")
-    assert not Shop.objects.exists()
 
 
 def test_create_shop_without_a_password_says_how_the_admin_logs_in(monkeypatch: pytest.MonkeyPatch) -> None:
