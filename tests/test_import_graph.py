@@ -6,7 +6,8 @@ A static check with ``ast``: nothing is imported, no database, milliseconds.
   the apps below them only, in the order of ``LAYERS``. Every import counts — module level,
   inside a function, under ``if TYPE_CHECKING:`` — since an import inside a function is a
   dependency all the same; it only hides the cycle from Python.
-* **Interface modules** (``api/``, ``admin.py``, ``management/``, ``bot.py``) compose the
+* **Interface modules** (``api/``, ``admin.py`` and ``admin_*.py``, ``management/``,
+  ``bot.py``) compose the
   domains: they may import any app. No domain module imports an interface module (event
   payloads are built without API serializers; services never import views).
 * **The kernel** ``flowercrm/`` depends on no app: no module-level import of an app (type-only
@@ -77,7 +78,8 @@ def _app_of(dotted: str) -> str | None:
 
 def _is_interface(rel_or_dotted: str) -> bool:
     parts = rel_or_dotted.replace("/", ".").removesuffix(".py").split(".")
-    return bool(INTERFACE_PARTS & set(parts[2:])) or f"{parts[-1]}.py" in INTERFACE_FILES
+    name = parts[-1]
+    return bool(INTERFACE_PARTS & set(parts[2:])) or f"{name}.py" in INTERFACE_FILES or name.startswith("admin_")
 
 
 def _domain_files() -> list[Path]:
@@ -145,4 +147,5 @@ def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
     assert ("apps.shops.models.Shop", "typing") in kinds
     assert ("apps.customers.services", "func") in kinds
     assert _is_interface("apps/orders/api/views.py") and _is_interface("apps.shops.admin")
+    assert _is_interface("apps/orders/admin_desk.py") and not _is_interface("apps/orders/selectors.py")
     assert not _is_interface("apps/orders/services/intake.py")
