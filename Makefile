@@ -7,7 +7,7 @@ PORT ?= 8000
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install lint typecheck check migrate seed ci clean
+.PHONY: run test install lint typecheck check messages migrate seed ci clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ run: install
 ## make test: the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 test: install
 	$(VENV)/bin/pytest
+
+## make messages: extract the translatable strings into locale/ru/ and compile the catalog
+## (translate the new entries in locale/ru/LC_MESSAGES/django.po, then run it again)
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages -l ru
+	DEBUG=1 $(PY) manage.py compilemessages -l ru --ignore '.venv/*' --ignore 'node_modules/*'
 
 lint: install
 	$(VENV)/bin/ruff check .
