@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
@@ -129,8 +129,4 @@ class ProductionTaskAdmin(ShopScopedAdmin):
             except DomainError as exc:
                 messages.error(request, f"{task}: {refusal_text(exc, ProductionTask)}")
         if done:
-            messages.success(
-                request,
-                ngettext("%(count)d task returned to the queue.", "%(count)d tasks returned to the queue.", done)
-                % {"count": done},
-            )
+            messages.success(request, gettext("Returned to the queue: %(count)d.") % {"count": done})

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Model, QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
@@ -255,15 +255,10 @@ class SupplyAdmin(ShopScopedAdmin):
     def receive_selected(self, request: HttpRequest, queryset: QuerySet[Supply]) -> None:
         done = self._run(request, queryset, services.supply_receive)
         if done:
-            messages.success(
-                request, ngettext("%(count)d supply received.", "%(count)d supplies received.", done) % {"count": done}
-            )
+            messages.success(request, gettext("Supplies received: %(count)d.") % {"count": done})
 
     @admin.action(description=_("Cancel the selected drafts"))
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Supply]) -> None:
         done = self._run(request, queryset, services.supply_cancel)
         if done:
-            messages.success(
-                request,
-                ngettext("%(count)d supply cancelled.", "%(count)d supplies cancelled.", done) % {"count": done},
-            )
+            messages.success(request, gettext("Supplies cancelled: %(count)d.") % {"count": done})
