@@ -5,6 +5,7 @@ functions) so mistakes show next to the field."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -139,11 +140,15 @@ class UpcomingDateFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [("7", _("Within 7 days")), ("30", _("Within 30 days"))]
 
+    @staticmethod
+    def today() -> dt.date:
+        return timezone.localdate()
+
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         days = self.WINDOWS.get(self.value() or "")
         if days is None:
             return queryset
-        dates = ImportantDate.objects.filter(upcoming_window_q(today=timezone.localdate(), days=days))
+        dates = ImportantDate.objects.filter(upcoming_window_q(today=self.today(), days=days))
         return queryset.filter(Exists(dates.filter(customer=OuterRef("pk"))))
 
 
