@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -218,7 +219,9 @@ class CustomerAdmin(ShopScopedAdmin):
 
     @admin.display(description=_("Last order"), ordering="last_order_at", empty_value="—")
     def last_order(self, obj: Customer) -> Any:
-        return getattr(obj, "last_order_at", None)
+        value = getattr(obj, "last_order_at", None)
+        # SQLite hands a subquery's timestamp back as text.
+        return parse_datetime(value) if isinstance(value, str) else value
 
     @admin.display(description=_("Tags"))
     def tags_list(self, obj: Customer) -> str:
