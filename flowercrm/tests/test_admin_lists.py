@@ -253,3 +253,6 @@ def test_a_stock_operation_page_renders_in_words(day: Any) -> None:
     page = admin_browser(day.admin).get(f"/admin/warehouse/stockitem/{item.pk}/write-off/")
     assert page.status_code == 200
     assert "admin/warehouse/stockitem/stock_operation.html" in [t.name for t in page.templates]
+    html = page.content.decode()
+    assert "На складе: <strong>3</strong>, в резерве: 0" in html  # the template's Russian
+    assert "Списание" in html
