@@ -6,8 +6,9 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.shops.models import Membership, MembershipStatus
@@ -17,7 +18,7 @@ from flowercrm.phone import normalize_phone
 
 
 class UserCreationForm(forms.ModelForm):
-    password1 = forms.CharField(label="Пароль", widget=forms.PasswordInput, max_length=128)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=128)
 
     class Meta:
         model = User
@@ -45,16 +46,16 @@ class UserAdmin(ShopScopedAdmin, DjangoUserAdmin):
     area = "staff"
     shop_path = "memberships__shop_id"
     add_form = UserCreationForm
-    list_display = ["phone", "name", "email", "is_active", "is_staff", "telegram_id"]
+    list_display = ["phone", "name", "shop_roles", "email", "is_active", "is_staff", "telegram_id"]
     list_filter = ["is_active", "is_staff", "is_superuser"]
     search_fields = ["phone", "name", "email"]
     ordering = ["name", "id"]
     readonly_fields = ["created_at", "updated_at", "last_login"]
     fieldsets = (
         (None, {"fields": ("phone", "password")}),
-        ("Профиль", {"fields": ("name", "email", "telegram_id")}),
-        ("Доступ", {"fields": ("is_active", "is_staff", "is_superuser")}),
-        ("Даты", {"fields": ("last_login", "created_at", "updated_at")}),
+        (_("Profile"), {"fields": ("name", "email", "telegram_id")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Dates"), {"fields": ("last_login", "created_at", "updated_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "name", "email", "password1")}),)
 
@@ -73,9 +74,19 @@ class UserAdmin(ShopScopedAdmin, DjangoUserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         qs = super().get_queryset(request)
+        memberships = Membership.objects.active().select_related("shop").order_by("shop__name", "id")
         if request.user.is_superuser:
-            return qs
-        return qs.filter(pk__in=self._colleagues(request).values("user_id"))
+            return qs.prefetch_related(Prefetch("memberships", queryset=memberships, to_attr="shown_memberships"))
+        # Only the roles in the request user's own shops are shown.
+        memberships = memberships.filter(shop_id__in=self._shops_with(request, "read"))
+        return qs.filter(pk__in=self._colleagues(request).values("user_id")).prefetch_related(
+            Prefetch("memberships", queryset=memberships, to_attr="shown_memberships")
+        )
+
+    @admin.display(description=_("Roles"))
+    def shop_roles(self, obj: User) -> str:
+        shown = getattr(obj, "shown_memberships", [])
+        return "; ".join(f"{m.shop.name}: {m.get_role_display()}" for m in shown) or "—"
 
     def _allowed(self, request: HttpRequest, permission: str, obj: Any) -> bool:
         if request.user.is_superuser:

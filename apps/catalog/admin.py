@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from apps.catalog import pricing, selectors, services
 from apps.catalog.models import Product, ProductComponent, ProductExtra, ProductImage
@@ -38,11 +39,11 @@ class ProductComponentInline(ShopScopedInline):
             field.queryset = StockItem.objects.filter(shop_id=obj.shop_id)  # type: ignore[attr-defined]
         return formset
 
-    @admin.display(description="Цена за единицу")
+    @admin.display(description=_("Unit cost"))
     def unit_cost(self, obj: ProductComponent) -> Decimal | str:
         return obj.stock_item.unit_cost if obj.pk else "—"
 
-    @admin.display(description="Стоимость строки")
+    @admin.display(description=_("Line cost"))
     def line_cost(self, obj: ProductComponent) -> Decimal | str:
         return obj.line_cost if obj.pk else "—"
 
@@ -56,7 +57,7 @@ class ProductExtraInline(ShopScopedInline):
     fields = ["name", "price", "quantity", "line_cost"]
     readonly_fields = ["line_cost"]
 
-    @admin.display(description="Стоимость строки")
+    @admin.display(description=_("Line cost"))
     def line_cost(self, obj: ProductExtra) -> Decimal | str:
         return obj.line_cost if obj.pk else "—"
 
@@ -66,20 +67,20 @@ class ProductImageInline(ShopScopedReadOnlyInline):
 
     model = ProductImage
     fields = readonly_fields = ("position_number", "preview", "is_primary", "dimensions")
-    verbose_name_plural = "изображения (меняются через API)"
+    verbose_name_plural = _("pictures (changed through the API)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProductImage]:
         return super().get_queryset(request).select_related("image").order_by("position")
 
-    @admin.display(description="№")
+    @admin.display(description=_("No."))
     def position_number(self, obj: ProductImage) -> int:
         return obj.position + 1
 
-    @admin.display(description="Превью")
+    @admin.display(description=_("Preview"))
     def preview(self, obj: ProductImage) -> str:
         return image_preview(obj.image, height=120)
 
-    @admin.display(description="Размер, px")
+    @admin.display(description=_("Size, px"))
     def dimensions(self, obj: ProductImage) -> str:
         return f"{obj.image.width}×{obj.image.height}"
 
@@ -97,9 +98,11 @@ class ProductAdmin(ShopScopedAdmin):
         "margin",
         "margin_percent",
         "is_active",
+        "shop",
     ]
     list_display_links = ["thumbnail", "name"]
-    list_filter = ["category", "is_active"]
+    list_filter = ["category", "is_active", "shop"]
+    list_select_related = ["shop"]
     search_fields = ["name", "sku"]
     inlines = [ProductComponentInline, ProductExtraInline, ProductImageInline]
     fields = [
@@ -125,22 +128,22 @@ class ProductAdmin(ShopScopedAdmin):
         computed = ["cost", "margin", "margin_percent"]
         return ["shop", *computed] if obj is not None else computed
 
-    @admin.display(description="Фото")
+    @admin.display(description=_("Photo"))
     def thumbnail(self, obj: Product) -> str:
         # ``primary_image`` reads the pictures the selector prefetched for the whole page.
         primary = obj.primary_image
         return image_preview(primary.image if primary is not None else None, height=48)
 
     # A new product's form has no annotated recipe cost yet.
-    @admin.display(description="Себестоимость (состав + доп. позиции + работа)", ordering="recipe_cost")
+    @admin.display(description=_("Cost (recipe + extras + labour)"), ordering="recipe_cost")
     def cost(self, obj: Product) -> Decimal | str:
         return obj.cost if hasattr(obj, "recipe_cost") else "—"
 
-    @admin.display(description="Маржа")
+    @admin.display(description=_("Margin"))
     def margin(self, obj: Product) -> Decimal | str:
         return obj.margin if hasattr(obj, "recipe_cost") else "—"
 
-    @admin.display(description="Маржа, %")
+    @admin.display(description=_("Margin, %"))
     def margin_percent(self, obj: Product) -> Decimal | str:
         percent = obj.margin_percent if hasattr(obj, "recipe_cost") else None
         return "—" if percent is None else percent

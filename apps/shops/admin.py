@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.shops import services
@@ -47,9 +49,9 @@ class ShopAdmin(ShopScopedAdmin):
 class MembershipAddForm(forms.ModelForm):
     """Adding a member goes through ``staff_add``: a known phone is only invited."""
 
-    phone = forms.CharField(label="Телефон", max_length=32)
-    name = forms.CharField(label="Имя (как его видит магазин)", max_length=150, required=False)
-    password = forms.CharField(label="Пароль (для нового пользователя)", required=False, widget=forms.PasswordInput)
+    phone = forms.CharField(label=_("Phone"), max_length=32)
+    name = forms.CharField(label=_("Name (as the shop sees it)"), max_length=150, required=False)
+    password = forms.CharField(label=_("Password (for a new user)"), required=False, widget=forms.PasswordInput)
 
     class Meta:
         model = Membership
@@ -65,17 +67,17 @@ class MembershipAddForm(forms.ModelForm):
 @admin.register(Membership)
 class MembershipAdmin(ShopScopedAdmin):
     area = "staff"
-    list_display = ["person", "shop", "role", "status", "is_active", "last_used_at"]
-    list_filter = ["role", "status", "is_active"]
+    list_display = ["person", "role", "status", "is_active", "last_used_at", "shop"]
+    list_filter = ["role", "status", "is_active", "shop"]
     # Invited people are found by the name the shop typed; members also by their own name
     # (``get_search_results``): an invitation shows nothing of the person's profile.
     search_fields = ["user__phone", "invited_name", "shop__name", "shop__slug"]
     list_select_related = ["user", "shop"]
 
-    @admin.display(description="Сотрудник")
+    @admin.display(description=_("Staff member"))
     def person(self, obj: Membership) -> str:
         if obj.is_invited:
-            return f"{obj.invited_name or 'Без имени'} ({obj.user.phone})"
+            return f"{obj.invited_name or gettext('No name')} ({obj.user.phone})"
         return str(obj.user)
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
@@ -118,8 +120,10 @@ class MembershipAdmin(ShopScopedAdmin):
                 if result.existing_user:
                     messages.info(
                         request,
-                        "У этого телефона уже есть учётная запись: человеку отправлено приглашение, "
-                        "доступ откроется, когда он его примет.",
+                        gettext(
+                            "This phone already has an account: the person has been sent an invitation; "
+                            "access opens when they accept it."
+                        ),
                     )
                 return
             services.membership_update(

@@ -10,14 +10,16 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Max, Model, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.supplies import services
 from apps.supplies.models import Supplier, Supply, SupplyLine, SupplyStatus, supplier_name_key
 from flowercrm import roles
-from flowercrm.admin import ShopScopedAdmin, ShopScopedInline
+from flowercrm.admin import ShopScopedAdmin, ShopScopedInline, refusal_text
 from flowercrm.errors import DomainError
 from flowercrm.phone import normalize_phone
 
@@ -42,7 +44,7 @@ class SupplierAdminForm(forms.ModelForm):
         if shop is not None and name:
             taken = Supplier.objects.filter(shop=shop, name_key=supplier_name_key(name))
             if taken.exclude(pk=self.instance.pk).exists():
-                self.add_error("name", "Поставщик с таким названием уже есть.")
+                self.add_error("name", gettext("A supplier with this name already exists."))
         return data
 
 
@@ -50,9 +52,26 @@ class SupplierAdminForm(forms.ModelForm):
 class SupplierAdmin(ShopScopedAdmin):
     area = "supplies"
     form = SupplierAdminForm
-    list_display = ["name", "phone", "shop", "created_at"]
+    list_display = ["name", "phone", "supplies_count", "last_supply", "shop"]
+    list_filter = ["shop"]
     search_fields = ["name", "phone"]
     list_select_related = ["shop"]
+    ordering = ["name", "id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(supply_count=Count("supplies", distinct=True), last_supply_date=Max("supplies__date"))
+        )
+
+    @admin.display(description=_("Supplies"), ordering="supply_count")
+    def supplies_count(self, obj: Supplier) -> int:
+        return getattr(obj, "supply_count", 0)
+
+    @admin.display(description=_("Last supply"), ordering="last_supply_date", empty_value="—")
+    def last_supply(self, obj: Supplier) -> Any:
+        return getattr(obj, "last_supply_date", None)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["shop"] if obj is not None else []
@@ -118,8 +137,8 @@ class SupplyLineInline(ShopScopedInline):
 @admin.register(Supply)
 class SupplyAdmin(ShopScopedAdmin):
     area = "supplies"
-    list_display = ["__str__", "supplier", "date", "currency", "rate", "status", "total_display", "shop"]
-    list_filter = ["status", "date"]
+    list_display = ["__str__", "supplier", "status", "date", "received_at", "total_display", "lines_count", "shop"]
+    list_filter = ["status", "date", "supplier", "shop"]
     search_fields = ["supplier__name", "notes"]
     list_select_related = ["supplier", "shop"]
     date_hierarchy = "date"
@@ -206,33 +225,40 @@ class SupplyAdmin(ShopScopedAdmin):
             except DomainError as exc:
                 self.refuse(request, exc)
 
-    @admin.display(description="Сумма (валюта поставки)")
+    @admin.display(description=_("Amount"))
     def total_display(self, obj: Supply) -> str:
         return f"{obj.total} {obj.currency}"
 
-    @admin.display(description="Сумма (валюта магазина)")
+    @admin.display(description=_("Amount (shop currency)"))
     def total_in_shop_currency_display(self, obj: Supply) -> str:
         return f"{obj.total_in_shop_currency} {obj.shop.currency}"
 
-    def _run(self, request: HttpRequest, queryset: QuerySet[Supply], verb: str, service: Any) -> None:
+    @admin.display(description=_("Lines"))
+    def lines_count(self, obj: Supply) -> int:
+        return len(obj.lines.all())  # prefetched for the page
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[Supply], service: Any) -> int:
         done = 0
         for supply in queryset.order_by("id"):
             if not self._allowed(request, roles.WRITE, supply):
-                messages.error(request, f"{supply}: недостаточно прав.")
+                messages.error(request, gettext("%(supply)s: not allowed.") % {"supply": supply})
                 continue
             try:
                 service(supply=supply, actor=cast(User, request.user))
             except DomainError as exc:
-                messages.error(request, f"{supply}: {exc.detail}")
+                messages.error(request, f"{supply}: {refusal_text(exc, Supply)}")
             else:
                 done += 1
-        if done:
-            messages.success(request, f"{verb}: {done}.")
+        return done
 
-    @admin.action(description="Принять выбранные поставки на склад")
+    @admin.action(description=_("Receive the selected supplies into stock"))
     def receive_selected(self, request: HttpRequest, queryset: QuerySet[Supply]) -> None:
-        self._run(request, queryset, "Принято поставок", services.supply_receive)
+        done = self._run(request, queryset, services.supply_receive)
+        if done:
+            messages.success(request, gettext("Supplies received: %(count)d.") % {"count": done})
 
-    @admin.action(description="Отменить выбранные черновики")
+    @admin.action(description=_("Cancel the selected drafts"))
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Supply]) -> None:
-        self._run(request, queryset, "Отменено поставок", services.supply_cancel)
+        done = self._run(request, queryset, services.supply_cancel)
+        if done:
+            messages.success(request, gettext("Supplies cancelled: %(count)d.") % {"count": done})
