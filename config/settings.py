@@ -93,12 +93,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # First of ours, so every answer (the NUL guard's too) is in the request's language. Django 5
+    # reads the language from the cookie and Accept-Language only, not from the session.
+    "django.middleware.locale.LocaleMiddleware",
     "flowercrm.middleware.RejectNulBytesMiddleware",
     "flowercrm.middleware.ShopTimezoneMiddleware",
     # Each request starts with an empty shop scope (views enter theirs); /admin/ disables it.
     "flowercrm.scopes.ScopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

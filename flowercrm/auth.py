@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -23,12 +24,12 @@ if TYPE_CHECKING:
 
 
 class MembershipInactive(exceptions.AuthenticationFailed):
-    default_detail = "Доступ к магазину отключён."
+    default_detail = _("Access to the shop is disabled.")
     default_code = "membership_inactive"
 
 
 class TokenInvalid(exceptions.AuthenticationFailed):
-    default_detail = "Токен недействителен или истёк."
+    default_detail = _("The token is invalid or expired.")
     default_code = "token_invalid"
 
 

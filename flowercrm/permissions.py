@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 from rest_framework.request import Request
 
@@ -37,7 +38,7 @@ class AreaPermission(IsShopMember):
     views never check roles inline.
     """
 
-    message = "Недостаточно прав для этого действия."
+    message = _("You do not have permission for this action.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         auth = shop_auth(request)

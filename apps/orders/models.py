@@ -26,16 +26,6 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Отменён"
 
 
-ORDER_STATUS_EN = {
-    "new": "New",
-    "confirmed": "Confirmed",
-    "in_production": "In production",
-    "assembled": "Assembled",
-    "ready_for_pickup": "Ready for pickup",
-    "out_for_delivery": "Out for delivery",
-    "delivered": "Delivered",
-    "cancelled": "Cancelled",
-}
 FINAL_STATUSES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED})
 
 
@@ -44,17 +34,11 @@ class DeliveryMethod(models.TextChoices):
     PICKUP = "pickup", "Самовывоз"
 
 
-DELIVERY_METHOD_EN = {"delivery": "Delivery", "pickup": "Pickup"}
-
-
 class PaymentStatus(models.TextChoices):
     UNPAID = "unpaid", "Не оплачен"
     PARTIALLY_PAID = "partially_paid", "Частично оплачен"
     PAID = "paid", "Оплачен"
     REFUNDED = "refunded", "Возврат"
-
-
-PAYMENT_STATUS_EN = {"unpaid": "Unpaid", "partially_paid": "Partially paid", "paid": "Paid", "refunded": "Refunded"}
 
 
 class PaymentMethod(models.TextChoices):
@@ -65,24 +49,12 @@ class PaymentMethod(models.TextChoices):
     QR = "qr", "QR"
 
 
-PAYMENT_METHOD_EN = {"cash": "Cash", "card": "Card", "kaspi": "Kaspi", "transfer": "Bank transfer", "qr": "QR"}
-
-
 class IssueType(models.TextChoices):
     WRONG_ADDRESS = "wrong_address", "Неверный адрес"
     RECIPIENT_UNAVAILABLE = "recipient_unavailable", "Получатель недоступен"
     QUALITY = "quality", "Качество"
     LATE = "late", "Опоздание"
     OTHER = "other", "Другое"
-
-
-ISSUE_TYPE_EN = {
-    "wrong_address": "Wrong address",
-    "recipient_unavailable": "Recipient unavailable",
-    "quality": "Quality",
-    "late": "Late",
-    "other": "Other",
-}
 
 
 class EventType(models.TextChoices):
@@ -96,25 +68,10 @@ class EventType(models.TextChoices):
     ISSUE = "issue", "Проблема"
 
 
-EVENT_TYPE_EN = {
-    "created": "Created",
-    "edited": "Edited",
-    "status_changed": "Status changed",
-    "payment": "Payment",
-    "assigned": "Assigned",
-    "comment": "Comment",
-    "photo": "Photo",
-    "issue": "Issue",
-}
-
-
 class PhotoKind(models.TextChoices):
     BOUQUET = "bouquet", "Букет перед доставкой"
     DELIVERY_PROOF = "delivery_proof", "Подтверждение доставки"
     OTHER = "other", "Другое"
-
-
-PHOTO_KIND_EN = {"bouquet": "Bouquet before delivery", "delivery_proof": "Proof of delivery", "other": "Other"}
 
 
 def new_tracking_token() -> str:

@@ -15,16 +15,10 @@ class TaskStatus(models.TextChoices):
     CANCELLED = "cancelled", "Отменено"
 
 
-TASK_STATUS_EN = {"pending": "Pending", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
-
-
 class TaskPriority(models.TextChoices):
     URGENT = "urgent", "Срочно"
     HIGH = "high", "Высокий"
     NORMAL = "normal", "Обычный"
-
-
-TASK_PRIORITY_EN = {"urgent": "Urgent", "high": "High", "normal": "Normal"}
 
 
 class ProductionTask(ShopOwnedModel):

@@ -33,9 +33,6 @@ class SupplyStatus(models.TextChoices):
     CANCELLED = "cancelled", "Отменена"
 
 
-SUPPLY_STATUS_EN = {"draft": "Draft", "received": "Received", "cancelled": "Cancelled"}
-
-
 def supplier_name_key(name: str) -> str:
     """How suppliers are told apart: the case-folded name (Cyrillic too, on every backend)."""
     return fold(name)
