@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_noop
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -363,10 +364,11 @@ FLOWERCRM_ADMIN_PASSWORD = env.str("FLOWERCRM_ADMIN_PASSWORD", default="")
 # ``/ws?since=``: the messages a reconnecting socket missed (flowercrm.realtime.consumers).
 FLOWERCRM_EVENT_REPLAY = "apps.orders.events.order_replay"
 # ``manage.py maintenance``: what each clean-up deletes → the function that does it.
+# What ``manage.py maintenance`` purges: {what (printed, translated), the purge function}.
 FLOWERCRM_MAINTENANCE = {
-    "one-time code rows": "apps.accounts.otp.otp_delete_expired",
-    "idempotency keys": "flowercrm.idempotency.idempotency_purge",
-    "unattached images": "flowercrm.uploads.image_purge_unattached",
+    gettext_noop("one-time code rows"): "apps.accounts.otp.otp_delete_expired",
+    gettext_noop("idempotency keys"): "flowercrm.idempotency.idempotency_purge",
+    gettext_noop("unattached images"): "flowercrm.uploads.image_purge_unattached",
 }
 
 # --- Logging -------------------------------------------------------------------------------

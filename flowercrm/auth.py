@@ -19,17 +19,19 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, Token
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from apps.accounts.models import User
     from apps.shops.models import Membership, Shop
 
 
 class MembershipInactive(exceptions.AuthenticationFailed):
-    default_detail = _("Access to the shop is disabled.")
+    default_detail: StrOrPromise = _("Access to the shop is disabled.")
     default_code = "membership_inactive"
 
 
 class TokenInvalid(exceptions.AuthenticationFailed):
-    default_detail = _("The token is invalid or expired.")
+    default_detail: StrOrPromise = _("The token is invalid or expired.")
     default_code = "token_invalid"
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -35,7 +36,7 @@ class DomainError(Exception):
     code: str = "invalid"
     default_detail: StrOrPromise = _("Invalid request.")
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: StrOrPromise | None = None, *, code: str | None = None, **extra: Any) -> None:
         self.detail = str(detail or self.default_detail)
         if code:
             self.code = code
@@ -46,79 +47,80 @@ class DomainError(Exception):
 class Invalid(DomainError):
     """A rule about the input that only the service can check (400 with ``errors``)."""
 
-    def __init__(self, errors: dict[str, Any] | str, detail: str | None = None) -> None:
-        if isinstance(errors, str):
-            detail, errors = errors, {"non_field_errors": [errors]}
+    def __init__(self, errors: dict[str, Any] | StrOrPromise, detail: StrOrPromise | None = None) -> None:
+        if isinstance(errors, (str, Promise)):
+            message = str(errors)
+            detail, errors = message, {"non_field_errors": [message]}
         super().__init__(detail or gettext("Check the data you entered."), errors=errors)
 
 
 class Conflict(DomainError):
     status_code = status.HTTP_409_CONFLICT
     code = "conflict"
-    default_detail = _("This conflicts with the current state.")
+    default_detail: StrOrPromise = _("This conflicts with the current state.")
 
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
-    default_detail = _("This status change is not possible.")
+    default_detail: StrOrPromise = _("This status change is not possible.")
 
 
 class AddressRequired(Conflict):
     code = "address_required"
-    default_detail = _("A delivery address is required.")
+    default_detail: StrOrPromise = _("A delivery address is required.")
 
 
 class Protected(Conflict):
     code = "protected"
-    default_detail = _("The object is in use and cannot be deleted.")
+    default_detail: StrOrPromise = _("The object is in use and cannot be deleted.")
 
 
 class InsufficientStock(Conflict):
     """Taking more than on hand. ``missing``: ``[{"stock_item_id", "name", "needed", "on_hand"}]``."""
 
     code = "insufficient_stock"
-    default_detail = _("Not enough stock.")
+    default_detail: StrOrPromise = _("Not enough stock.")
 
-    def __init__(self, missing: list[dict[str, Any]], detail: str | None = None) -> None:
+    def __init__(self, missing: list[dict[str, Any]], detail: StrOrPromise | None = None) -> None:
         super().__init__(detail, missing=missing)
 
 
 class Forbidden(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
     code = "permission_denied"
-    default_detail = _("You do not have permission.")
+    default_detail: StrOrPromise = _("You do not have permission.")
 
 
 class NotFound(DomainError):
     status_code = status.HTTP_404_NOT_FOUND
     code = "not_found"
-    default_detail = _("Not found.")
+    default_detail: StrOrPromise = _("Not found.")
 
 
 class TooLarge(DomainError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     code = "too_large"
-    default_detail = _("The request is too large.")
+    default_detail: StrOrPromise = _("The request is too large.")
 
 
 class UnsupportedMedia(DomainError):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
     code = "unsupported_media"
-    default_detail = _("Unsupported media type.")
+    default_detail: StrOrPromise = _("Unsupported media type.")
 
 
 class IdempotencyMismatch(DomainError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     code = "idempotency_mismatch"
-    default_detail = _("This Idempotency-Key was already used with a different request body.")
+    default_detail: StrOrPromise = _("This Idempotency-Key was already used with a different request body.")
 
 
 class RateLimited(DomainError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     code = "throttled"
-    default_detail = _("Too many requests. Try again later.")
+    default_detail: StrOrPromise = _("Too many requests. Try again later.")
 
-    def __init__(self, retry_after: int, detail: str | None = None, *, code: str | None = None) -> None:
+    def __init__(self, retry_after: int, detail: StrOrPromise | None = None, *, code: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.retry_after = max(1, int(retry_after))
 

@@ -13,6 +13,7 @@ from flowercrm import roles
 from flowercrm.auth import shop_auth
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
     from rest_framework.views import APIView
 
 
@@ -38,7 +39,7 @@ class AreaPermission(IsShopMember):
     views never check roles inline.
     """
 
-    message = _("You do not have permission for this action.")
+    message: StrOrPromise = _("You do not have permission for this action.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         auth = shop_auth(request)

@@ -7,12 +7,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.constants import EXTRA_NAME_MAX_LENGTH, NAME_MAX_LENGTH, SKU_MAX_LENGTH
 from flowercrm.models import SearchableModel, ShopOwnedModel, TimeStampedModel
 from flowercrm.money import quantize_money
 from flowercrm.scopes import ShopScopedManager
-from django.utils.translation import gettext_lazy as _
 
 
 class ProductCategory(models.TextChoices):

@@ -11,14 +11,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.shops.slugs import SLUG_MAX_LENGTH, unique_slug, validate_slug
 from flowercrm.models import SearchableModel, TimeStampedModel
 from flowercrm.roles import Role
 from flowercrm.scopes import ShopScopedManager
 from flowercrm.search import build_search_text
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 MARKUP_LEVELS = ("minimum", "recommended", "premium")
 DEFAULT_MARKUP = {"minimum": "50", "recommended": "100", "premium": "150"}
@@ -49,7 +49,9 @@ def validate_markups(value: Any) -> None:
             try:
                 number = Decimal(str(percent))
             except Exception:
-                raise ValidationError(_("Markups “%(key)s”: a number is required.") % {"key": f"{key}.{level}"}) from None
+                raise ValidationError(
+                    _("Markups “%(key)s”: a number is required.") % {"key": f"{key}.{level}"}
+                ) from None
             if not number.is_finite() or not Decimal(0) <= number <= Decimal(1000):
                 raise ValidationError(_("Markups “%(key)s”: 0 to 1000 %%.") % {"key": f"{key}.{level}"})
 
@@ -69,13 +71,19 @@ class Shop(TimeStampedModel):
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Almaty", validators=[validate_time_zone])
     default_delivery_fee = models.DecimalField(
         _("default delivery fee"),
-        max_digits=12, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal(0))]
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal(0))],
     )
     # Markup percents per product/stock category ({"default": ..., "flower": ...}).
     markups = models.JSONField(_("markups"), default=default_markups, validators=[validate_markups])
     labour_cost = models.DecimalField(
         _("labour cost"),
-        max_digits=12, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal(0))]
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal(0))],
     )
     preparation_minutes = models.PositiveIntegerField(
         _("preparation time, minutes"), default=60, validators=[MaxValueValidator(24 * 60)]

@@ -7,13 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from apps.warehouse.constants import NAME_MAX_LENGTH, REASON_MAX_LENGTH
 from flowercrm.models import SearchableModel, ShopOwnedModel
 from flowercrm.search import fold
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class StockCategory(models.TextChoices):

@@ -228,7 +228,7 @@ class Migration(migrations.Migration):
                 validators=[
                     django.core.validators.RegexValidator(
                         "^[a-z0-9]+(?:-[a-z0-9]+)*\\Z",
-                        "Адрес магазина: строчные латинские буквы, цифры и дефисы между ними.",
+                        "Shop address: lower-case Latin letters, digits and hyphens between them.",
                     )
                 ],
                 verbose_name="address (slug)",
