@@ -72,10 +72,12 @@ def install_choice_errors() -> None:
     ``ModelSerializer`` builds) list the allowed values in its invalid choice error, in every
     serializer of every app. Called once from ``FlowerCRMConfig.ready``; a field's own
     ``error_messages["invalid_choice"]`` still wins (it may use ``{allowed}`` too)."""
-    serializers.ChoiceField.default_error_messages = {
-        **serializers.ChoiceField.default_error_messages,
-        "invalid_choice": INVALID_CHOICE,
-    }
+    # MultipleChoiceField declares its own message (DRF merges them down the MRO).
+    for field_class in (serializers.ChoiceField, serializers.MultipleChoiceField):
+        field_class.default_error_messages = {
+            **field_class.default_error_messages,
+            "invalid_choice": INVALID_CHOICE,
+        }
     serializers.ChoiceField.fail = _choice_fail  # type: ignore[method-assign,assignment]
 
 
