@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.utils.translation import gettext
 
 from apps.accounts.models import User
 from apps.shops.models import Membership, Shop
 from apps.shops.services import shop_create, staff_add
-from flowercrm.management.base import TranslatedCommand
 from flowercrm.roles import Role
 from flowercrm.scopes import scopes_disabled
 
@@ -27,7 +25,7 @@ DEMO_STAFF = [
 ]
 
 
-class Command(TranslatedCommand):
+class Command(BaseCommand):
     help = "Create the demo shop «Ромашка» with an admin, a manager, a florist and a courier (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,7 +35,7 @@ class Command(TranslatedCommand):
     @scopes_disabled("creates the demo shop and fills it: no shop scope exists before it")
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION and not options["force"]:
-            raise CommandError(gettext("seed_demo creates known passwords; refused in production (use --force)."))
+            raise CommandError("seed_demo creates known passwords; refused in production (use --force).")
         shop = Shop.objects.filter(slug=DEMO_SLUG).first()
         admin_phone, admin_name, _ = DEMO_STAFF[0]
         if shop is None:
@@ -51,19 +49,12 @@ class Command(TranslatedCommand):
         for phone, name, role in DEMO_STAFF:
             if not Membership.objects.filter(shop=shop, user__phone=phone).exists():
                 staff_add(shop=shop, phone=phone, name=name, role=role, password=DEMO_PASSWORD, invite_existing=False)
-        self.stdout.write(
-            self.style.SUCCESS(
-                gettext("Demo shop “%(name)s” (#%(id)s) is ready. Logins:") % {"name": shop.name, "id": shop.id}
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(f"Demo shop «{shop.name}» (#{shop.id}) is ready. Logins:"))
         for phone, name, role in DEMO_STAFF:
             user = User.objects.get(phone=phone)
-            note = "" if user.check_password(DEMO_PASSWORD) else gettext(" (password was changed)")
+            note = "" if user.check_password(DEMO_PASSWORD) else " (password was changed)"
             self.stdout.write(f"  {role:<8} {phone}  {DEMO_PASSWORD}{note}  — {name}")
         self.stdout.write(self.extra_output())
 
     def extra_output(self) -> str:
-        return gettext("  Admin: %(admin)s   API docs: %(docs)s") % {
-            "admin": "http://127.0.0.1:8000/admin/",
-            "docs": "http://127.0.0.1:8000/api/docs/",
-        }
+        return "  Admin: http://127.0.0.1:8000/admin/   API docs: http://127.0.0.1:8000/api/docs/"
