@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_noop
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -94,12 +95,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # First of ours, so every answer (the NUL guard's too) is in the request's language. Django 5
+    # reads the language from the cookie and Accept-Language only, not from the session.
+    "django.middleware.locale.LocaleMiddleware",
     "flowercrm.middleware.RejectNulBytesMiddleware",
     "flowercrm.middleware.ShopTimezoneMiddleware",
     # Each request starts with an empty shop scope (views enter theirs); /admin/ disables it.
     "flowercrm.scopes.ScopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -366,10 +369,11 @@ FLOWERCRM_EVENT_REPLAY = "apps.orders.events.order_replay"
 FLOWERCRM_ADMIN_SHOPS = "apps.shops.selectors.shops_run_by"
 FLOWERCRM_ADMIN_DASHBOARD = "apps.orders.admin_dashboard.admin_dashboard"
 # ``manage.py maintenance``: what each clean-up deletes → the function that does it.
+# What ``manage.py maintenance`` purges: {what (printed, translated), the purge function}.
 FLOWERCRM_MAINTENANCE = {
-    "one-time code rows": "apps.accounts.otp.otp_delete_expired",
-    "idempotency keys": "flowercrm.idempotency.idempotency_purge",
-    "unattached images": "flowercrm.uploads.image_purge_unattached",
+    gettext_noop("one-time code rows"): "apps.accounts.otp.otp_delete_expired",
+    gettext_noop("idempotency keys"): "flowercrm.idempotency.idempotency_purge",
+    gettext_noop("unattached images"): "flowercrm.uploads.image_purge_unattached",
 }
 
 # --- Logging -------------------------------------------------------------------------------

@@ -8,8 +8,10 @@ class FlowerCRMConfig(AppConfig):
     def ready(self) -> None:
         from flowercrm import meta, schema  # noqa: F401  (registers OpenAPI extensions)
         from flowercrm.realtime import logfilters
-        from flowercrm.roles import ROLE_LABELS_EN, Role
+        from flowercrm.roles import Role
+        from flowercrm.serializers import install_choice_errors
 
-        meta.register("roles", Role, en=ROLE_LABELS_EN)
+        meta.register("roles", Role)
+        install_choice_errors()
         # Servers log request paths with their query strings; /ws carries the access token there.
         logfilters.install()

@@ -9,12 +9,34 @@ import sys
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 Scope = dict[str, Any]
 Receive = Any
 Send = Any
 
-TOO_LARGE_BODY = json.dumps({"detail": "Слишком большой запрос.", "code": "too_large"}, ensure_ascii=False).encode()
+
+def scope_language(scope: Scope) -> str:
+    """The language a request outside Django's middleware is answered in: its
+    ``Accept-Language`` as ``LocaleMiddleware`` reads it, else the default (Russian)."""
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            for code, _quality in parse_accept_lang_header(value.decode("latin-1")):
+                if code == "*":
+                    break
+                try:
+                    return translation.get_supported_language_variant(code)
+                except LookupError:
+                    continue
+    return str(settings.LANGUAGE_CODE)
+
+
+def too_large_body(language: str) -> bytes:
+    with translation.override(language):
+        detail = gettext("The request is too large.")
+    return json.dumps({"detail": detail, "code": "too_large"}, ensure_ascii=False).encode()
 
 
 class BodyTooLarge(Exception):
@@ -51,10 +73,12 @@ class BodySizeLimitMiddleware:
         try:
             declared = _declared_length(scope)
         except ValueError:
-            await _send_json(send, 400, {"detail": "Неверный Content-Length.", "code": "invalid"})
+            with translation.override(scope_language(scope)):
+                detail = gettext("Invalid Content-Length.")
+            await _send_json(send, 400, {"detail": detail, "code": "invalid"})
             return
         if declared is not None and declared > limit:
-            await _send_too_large(send)
+            await _send_too_large(send, scope)
             return
         received = 0
         response_started = False
@@ -78,7 +102,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await _send_too_large(send)
+                await _send_too_large(send, scope)
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -89,8 +113,8 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
-async def _send_too_large(send: Send) -> None:
-    await _send_payload(send, 413, TOO_LARGE_BODY, close=True)
+async def _send_too_large(send: Send, scope: Scope) -> None:
+    await _send_payload(send, 413, too_large_body(scope_language(scope)), close=True)
 
 
 async def _send_json(send: Send, status: int, body: dict[str, str]) -> None:
@@ -105,14 +129,15 @@ async def _send_payload(send: Send, status: int, payload: bytes, *, close: bool 
     await send({"type": "http.response.body", "body": payload})
 
 
-def _raw_too_large_response() -> bytes:
+def _raw_too_large_response(language: str) -> bytes:
+    body = too_large_body(language)
     head = (
         "HTTP/1.1 413 Request Entity Too Large\r\n"
         "Content-Type: application/json\r\n"
-        f"Content-Length: {len(TOO_LARGE_BODY)}\r\n"
+        f"Content-Length: {len(body)}\r\n"
         "Connection: close\r\n\r\n"
     )
-    return head.encode("ascii") + TOO_LARGE_BODY
+    return head.encode("ascii") + body
 
 
 def install_daphne_guard() -> bool:
@@ -166,7 +191,8 @@ def install_daphne_guard() -> bool:
 
         def _refuse(self) -> None:
             self._refused = True
-            self.channel.transport.write(_raw_too_large_response())
+            headers = [(b"accept-language", v) for v in self.requestHeaders.getRawHeaders(b"accept-language", [])]
+            self.channel.transport.write(_raw_too_large_response(scope_language({"headers": headers})))
             self.channel.loseConnection()  # stops reading; closes once the 413 is written
 
     module.WebRequest = GuardedWebRequest  # type: ignore[attr-defined]

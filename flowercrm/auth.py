@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -18,17 +19,19 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, Token
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from apps.accounts.models import User
     from apps.shops.models import Membership, Shop
 
 
 class MembershipInactive(exceptions.AuthenticationFailed):
-    default_detail = "Доступ к магазину отключён."
+    default_detail: StrOrPromise = _("Access to the shop is disabled.")
     default_code = "membership_inactive"
 
 
 class TokenInvalid(exceptions.AuthenticationFailed):
-    default_detail = "Токен недействителен или истёк."
+    default_detail: StrOrPromise = _("The token is invalid or expired.")
     default_code = "token_invalid"
 
 

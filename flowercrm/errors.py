@@ -6,7 +6,7 @@ for shortages (ARCHITECTURE §5).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -14,10 +14,16 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +34,10 @@ class DomainError(Exception):
 
     status_code: int = status.HTTP_400_BAD_REQUEST
     code: str = "invalid"
-    default_detail: str = "Некорректный запрос."
+    default_detail: StrOrPromise = _("Invalid request.")
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any) -> None:
-        self.detail = detail or self.default_detail
+    def __init__(self, detail: StrOrPromise | None = None, *, code: str | None = None, **extra: Any) -> None:
+        self.detail = str(detail or self.default_detail)
         if code:
             self.code = code
         self.extra = extra
@@ -41,79 +47,80 @@ class DomainError(Exception):
 class Invalid(DomainError):
     """A rule about the input that only the service can check (400 with ``errors``)."""
 
-    def __init__(self, errors: dict[str, Any] | str, detail: str | None = None) -> None:
-        if isinstance(errors, str):
-            detail, errors = errors, {"non_field_errors": [errors]}
-        super().__init__(detail or "Проверьте введённые данные.", errors=errors)
+    def __init__(self, errors: dict[str, Any] | StrOrPromise, detail: StrOrPromise | None = None) -> None:
+        if isinstance(errors, (str, Promise)):
+            message = str(errors)
+            detail, errors = message, {"non_field_errors": [message]}
+        super().__init__(detail or gettext("Check the data you entered."), errors=errors)
 
 
 class Conflict(DomainError):
     status_code = status.HTTP_409_CONFLICT
     code = "conflict"
-    default_detail = "Конфликт с текущим состоянием."
+    default_detail: StrOrPromise = _("This conflicts with the current state.")
 
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
-    default_detail = "Такой переход статуса невозможен."
+    default_detail: StrOrPromise = _("This status change is not possible.")
 
 
 class AddressRequired(Conflict):
     code = "address_required"
-    default_detail = "Нужен адрес доставки."
+    default_detail: StrOrPromise = _("A delivery address is required.")
 
 
 class Protected(Conflict):
     code = "protected"
-    default_detail = "Объект используется и не может быть удалён."
+    default_detail: StrOrPromise = _("The object is in use and cannot be deleted.")
 
 
 class InsufficientStock(Conflict):
     """Taking more than on hand. ``missing``: ``[{"stock_item_id", "name", "needed", "on_hand"}]``."""
 
     code = "insufficient_stock"
-    default_detail = "Недостаточно остатков на складе."
+    default_detail: StrOrPromise = _("Not enough stock.")
 
-    def __init__(self, missing: list[dict[str, Any]], detail: str | None = None) -> None:
+    def __init__(self, missing: list[dict[str, Any]], detail: StrOrPromise | None = None) -> None:
         super().__init__(detail, missing=missing)
 
 
 class Forbidden(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
     code = "permission_denied"
-    default_detail = "Недостаточно прав."
+    default_detail: StrOrPromise = _("You do not have permission.")
 
 
 class NotFound(DomainError):
     status_code = status.HTTP_404_NOT_FOUND
     code = "not_found"
-    default_detail = "Не найдено."
+    default_detail: StrOrPromise = _("Not found.")
 
 
 class TooLarge(DomainError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     code = "too_large"
-    default_detail = "Слишком большой запрос."
+    default_detail: StrOrPromise = _("The request is too large.")
 
 
 class UnsupportedMedia(DomainError):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
     code = "unsupported_media"
-    default_detail = "Неподдерживаемый тип данных."
+    default_detail: StrOrPromise = _("Unsupported media type.")
 
 
 class IdempotencyMismatch(DomainError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     code = "idempotency_mismatch"
-    default_detail = "Этот Idempotency-Key уже использован с другим телом запроса."
+    default_detail: StrOrPromise = _("This Idempotency-Key was already used with a different request body.")
 
 
 class RateLimited(DomainError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     code = "throttled"
-    default_detail = "Слишком много запросов. Попробуйте позже."
+    default_detail: StrOrPromise = _("Too many requests. Try again later.")
 
-    def __init__(self, retry_after: int, detail: str | None = None, *, code: str | None = None) -> None:
+    def __init__(self, retry_after: int, detail: StrOrPromise | None = None, *, code: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.retry_after = max(1, int(retry_after))
 
@@ -194,11 +201,11 @@ def _answer_directly(exc: Exception) -> Response | None:
         # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE while DRF parses it.
         return _domain_response(TooLarge())
     if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
-        return _domain_response(DomainError("Слишком много полей или файлов в запросе."))
+        return _domain_response(DomainError(gettext("Too many fields or files in the request.")))
     if isinstance(exc, IntegrityError):
         _set_rollback()
         logger.info("IntegrityError answered as 409: %s", exc)
-        return _domain_response(Conflict("Запись конфликтует с существующими данными."))
+        return _domain_response(Conflict(gettext("The record conflicts with existing data.")))
     return None
 
 
@@ -219,7 +226,11 @@ def _error_body(exc: exceptions.APIException) -> dict[str, Any]:
     code = _code_for(exc)
     if isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return {"detail": _first_message(errors) or "Проверьте введённые данные.", "code": code, "errors": errors}
+        return {
+            "detail": _first_message(errors) or gettext("Check the data you entered."),
+            "code": code,
+            "errors": errors,
+        }
     raw: Any = exc.detail
     if isinstance(raw, dict):
         raw = raw.get("detail") or _first_message(raw)
@@ -252,17 +263,17 @@ def _json(detail: str, code: str, status_code: int) -> JsonResponse:
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     if isinstance(exception, RequestDataTooBig):  # outside DRF, e.g. a form post over the limit
-        return _json(TooLarge.default_detail, TooLarge.code, 413)
-    return _json("Некорректный запрос.", "invalid", 400)
+        return _json(str(TooLarge.default_detail), TooLarge.code, 413)
+    return _json(gettext("Invalid request."), "invalid", 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json("Недостаточно прав.", "permission_denied", 403)
+    return _json(gettext("You do not have permission."), "permission_denied", 403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json("Не найдено.", "not_found", 404)
+    return _json(gettext("Not found."), "not_found", 404)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    return _json("Внутренняя ошибка сервера.", "server_error", 500)
+    return _json(gettext("Internal server error."), "server_error", 500)

@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import OrderBy, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import serializers
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
@@ -29,7 +30,9 @@ def search_query_terms(request: Request) -> list[str]:
     if not query.strip():
         return []
     if len(query) > MAX_SEARCH_LENGTH:
-        raise serializers.ValidationError({"search": [f"Не длиннее {MAX_SEARCH_LENGTH} символов."]})
+        raise serializers.ValidationError(
+            {"search": [gettext("At most %(limit)d characters.") % {"limit": MAX_SEARCH_LENGTH}]}
+        )
     return search_terms(query)
 
 
@@ -98,7 +101,12 @@ class StrictOrderingFilter(BaseFilterBackend):
                 key = name.lstrip("-")
                 if key not in allowed:
                     raise serializers.ValidationError(
-                        {"ordering": [f"Нельзя сортировать по «{key}». Можно: {', '.join(sorted(allowed))}."]}
+                        {
+                            "ordering": [
+                                gettext("Cannot sort by “%(key)s”. Allowed: %(allowed)s.")
+                                % {"key": key, "allowed": ", ".join(sorted(allowed))}
+                            ]
+                        }
                     )
                 order.extend(ordering_terms(allowed[key], descending=desc))
         else:
@@ -137,7 +145,9 @@ class CommaListFilter(django_filters.BaseInFilter, django_filters.CharFilter):
         if value and self.allowed_values is not None:
             unknown = [v for v in value if v not in self.allowed_values]
             if unknown:
-                raise serializers.ValidationError({self.field_name: [f"Неизвестные значения: {', '.join(unknown)}."]})
+                raise serializers.ValidationError(
+                    {self.field_name: [gettext("Unknown values: %(values)s.") % {"values": ", ".join(unknown)}]}
+                )
         return super().filter(qs, value)
 
 
@@ -155,7 +165,7 @@ class StrictBooleanField(forms.Field):
         try:
             return self.VALUES[str(value).strip().lower()]
         except KeyError:
-            raise forms.ValidationError("Ожидается true или false.", code="invalid") from None
+            raise forms.ValidationError(gettext("true or false is expected."), code="invalid") from None
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
@@ -191,7 +201,7 @@ class PersonFilter(django_filters.CharFilter):
         if value == "none":
             return qs.filter(**{f"{self.field_name}__isnull": True})
         if not value.isdigit() or len(value) > 18:
-            raise serializers.ValidationError({self.field_name: ["Ожидается id, me или none."]})
+            raise serializers.ValidationError({self.field_name: [gettext("An id, me or none is expected.")]})
         return qs.filter(**{f"{self.field_name}_id": int(value)})
 
 

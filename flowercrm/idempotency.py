@@ -18,6 +18,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.response import Response
 
 from flowercrm.errors import Conflict, IdempotencyMismatch, Invalid
@@ -40,7 +41,7 @@ def idempotent(*, request: Any, shop: Any, scope: str, handler: Callable[[], Res
             return handler()
     key = key.strip()
     if not key or len(key) > 255 or not key.isprintable():
-        raise Invalid({HEADER: ["Ключ идемпотентности: от 1 до 255 печатных символов."]})
+        raise Invalid({HEADER: [gettext("Idempotency key: 1 to 255 printable characters.")]})
     request_hash = _canonical_hash(request.data)
     lookup = {"shop": shop, "user": request.user, "scope": scope, "key": key}
     with transaction.atomic():
@@ -53,7 +54,7 @@ def idempotent(*, request: Any, shop: Any, scope: str, handler: Callable[[], Res
             if record.request_hash != request_hash:
                 raise IdempotencyMismatch() from None
             if record.response_status is None:
-                raise Conflict("Запрос с этим ключом ещё выполняется.") from None
+                raise Conflict(gettext("A request with this key is still running.")) from None
             return Response(record.response_body, status=record.response_status, headers={"Idempotent-Replay": "true"})
         response = handler()
         record.response_status = response.status_code

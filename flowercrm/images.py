@@ -25,6 +25,8 @@ import warnings
 from dataclasses import dataclass
 from typing import IO
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from flowercrm.errors import Invalid, UnsupportedMedia
@@ -63,8 +65,8 @@ ALLOWED_FORMATS = ["JPEG", "PNG", "WEBP"]
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 _SRGB = ImageCms.createProfile("sRGB")
 
-UNSUPPORTED_MESSAGE = "Поддерживаются только изображения JPEG, PNG и WebP."
-CORRUPT_MESSAGE = "Файл изображения повреждён или обрезан."
+UNSUPPORTED_MESSAGE = _("Only JPEG, PNG and WebP images are supported.")
+CORRUPT_MESSAGE = _("The image file is damaged or truncated.")
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def process_image(fp: IO[bytes]) -> ProcessedImage:
     except (Invalid, UnsupportedMedia):
         raise
     except MemoryError:
-        raise Invalid({"file": ["Изображение слишком велико для обработки."]}) from None
+        raise Invalid({"file": [gettext("The image is too large to process.")]}) from None
     except Exception as exc:  # any decoder failure on hostile input is the client's 400, not our 500
         logger.info("Image refused while decoding: %r", exc)
         raise Invalid({"file": [CORRUPT_MESSAGE]}) from None
@@ -113,7 +115,7 @@ def _open(fp: IO[bytes]) -> Image.Image:
         fp.seek(0)
         head = fp.read(12)
         if not head:
-            raise Invalid({"file": ["Файл пуст."]})
+            raise Invalid({"file": [gettext("The file is empty.")]})
         fp.seek(0)
         image = Image.open(fp, formats=ALLOWED_FORMATS)
     except Invalid:
@@ -151,7 +153,9 @@ def _has_allowed_signature(head: bytes) -> bool:
 
 
 def _too_many_pixels() -> Invalid:
-    return Invalid({"file": [f"Изображение больше {MAX_PIXELS // 1_000_000} мегапикселей."]})
+    return Invalid(
+        {"file": [gettext("The image is larger than %(mpx)d megapixels.") % {"mpx": MAX_PIXELS // 1_000_000}]}
+    )
 
 
 def _reencode(source: Image.Image) -> ProcessedImage:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -69,7 +70,7 @@ def _declared_length(request: Request) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise Invalid("Неверный Content-Length.") from None
+        raise Invalid(gettext("Invalid Content-Length.")) from None
 
 
 class ImageUploadView(ScopedAPIView):
@@ -102,9 +103,9 @@ class ImageUploadView(ScopedAPIView):
             raise TooLarge()
         files = request.FILES.getlist("file")
         if not files:
-            raise Invalid({"file": ["Прикрепите файл изображения в поле file."]})
+            raise Invalid({"file": [gettext("Attach an image file in the file field.")]})
         if len(files) > 1:
-            raise Invalid({"file": ["Одно изображение за запрос."]})
+            raise Invalid({"file": [gettext("One image per request.")]})
         image = image_upload(shop=auth.shop, uploaded_by=request.user, upload=files[0])  # type: ignore[arg-type]
         return Response(
             UploadedImageSerializer(image, context={"request": request}).data, status=status.HTTP_201_CREATED

@@ -1,24 +1,39 @@
 """A registry of the enums the API exposes at ``GET /api/meta/`` with Russian and English labels.
 
-Apps register their choices in ``AppConfig.ready``; the view lists them all.
+Apps register their choices in ``AppConfig.ready``; the view lists them all. The labels are the
+choices' own (``gettext_lazy``) labels, read once in each language from the catalogs, so a label
+is written once, in English, and translated in ``locale/``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.db import models
+from django.utils import translation
 
-_REGISTRY: dict[str, list[dict[str, str]]] = {}
+# The languages of ``/api/meta/``: every entry carries a label in each, whatever the request's.
+META_LANGUAGES = ("ru", "en")
+
+_REGISTRY: dict[str, type[models.Choices]] = {}
 
 
-def register(name: str, choices: type[models.Choices], *, en: Mapping[str, str]) -> None:
-    """Expose ``choices`` as ``name``; ``en`` gives the English label of every value."""
-    missing = [c.value for c in choices if c.value not in en]
-    if missing:
-        raise ValueError(f"{name}: no English label for {missing}")
-    _REGISTRY[name] = [{"value": str(c.value), "ru": str(c.label), "en": en[c.value]} for c in choices]
+def register(name: str, choices: type[models.Choices]) -> None:
+    """Expose ``choices`` as ``name``."""
+    _REGISTRY[name] = choices
+
+
+def _labels(choices: type[models.Choices], language: str) -> list[str]:
+    with translation.override(language):
+        return [str(choice.label) for choice in choices]
+
+
+def enum_entries(choices: type[models.Choices]) -> list[dict[str, str]]:
+    """``[{"value", "ru", "en"}, ...]`` in the order the choices are declared."""
+    labels = {language: _labels(choices, language) for language in META_LANGUAGES}
+    return [
+        {"value": str(choice.value), **{language: labels[language][i] for language in META_LANGUAGES}}
+        for i, choice in enumerate(choices)
+    ]
 
 
 def all_enums() -> dict[str, list[dict[str, str]]]:
-    return dict(sorted(_REGISTRY.items()))
+    return {name: enum_entries(choices) for name, choices in sorted(_REGISTRY.items())}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 _JSON_TYPES = ("application/json", "text/plain")
 
@@ -37,7 +38,7 @@ class RejectNulBytesMiddleware:
 
 def _nul_response() -> JsonResponse:
     return JsonResponse(
-        {"detail": "Запрос содержит нулевой байт.", "code": "invalid"},
+        {"detail": gettext("The request contains a NUL byte."), "code": "invalid"},
         status=400,
         json_dumps_params={"ensure_ascii": False},
     )

@@ -7,14 +7,15 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from flowercrm.scopes import ShopScopedManager
 from flowercrm.search import build_search_text
 
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -24,7 +25,7 @@ class ShopOwnedModel(TimeStampedModel):
     """A business row that belongs to one shop (the tenant). Deleting a shop with data is
     refused (``PROTECT``)."""
 
-    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+", verbose_name=_("shop"))
 
     # Queries outside the row's shop scope raise (``flowercrm.scopes``).
     objects = ShopScopedManager()
@@ -76,20 +77,27 @@ class UploadedImage(ShopOwnedModel):
         PNG = "image/png", "PNG"
         WEBP = "image/webp", "WebP"
 
-    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    file = models.FileField(max_length=255, unique=True)
-    thumbnail = models.FileField(max_length=255)
-    original_name = models.CharField(max_length=255, blank=True, default="")
-    size = models.PositiveIntegerField(help_text="Bytes of the stored (re-encoded) file.")
-    content_type = models.CharField(max_length=16, choices=ContentType.choices)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    attached_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    uploaded_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    file = models.FileField(_("file"), max_length=255, unique=True)
+    thumbnail = models.FileField(_("thumbnail"), max_length=255)
+    original_name = models.CharField(_("original name"), max_length=255, blank=True, default="")
+    size = models.PositiveIntegerField(_("size"), help_text=_("Bytes of the stored (re-encoded) file."))
+    content_type = models.CharField(_("content type"), max_length=16, choices=ContentType.choices)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    attached_at = models.DateTimeField(_("attached"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "загруженное изображение"
-        verbose_name_plural = "загруженные изображения"
+        verbose_name = _("uploaded image")
+        verbose_name_plural = _("uploaded images")
         constraints = [
             models.CheckConstraint(condition=models.Q(size__gt=0), name="flowercrm_image_size_gt_0"),
             models.CheckConstraint(

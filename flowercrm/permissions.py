@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 from rest_framework.request import Request
 
@@ -12,6 +13,7 @@ from flowercrm import roles
 from flowercrm.auth import shop_auth
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
     from rest_framework.views import APIView
 
 
@@ -37,7 +39,7 @@ class AreaPermission(IsShopMember):
     views never check roles inline.
     """
 
-    message = "Недостаточно прав для этого действия."
+    message: StrOrPromise = _("You do not have permission for this action.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         auth = shop_auth(request)

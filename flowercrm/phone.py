@@ -9,6 +9,7 @@ from __future__ import annotations
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 MAX_PHONE_INPUT = 32
 
@@ -16,18 +17,18 @@ MAX_PHONE_INPUT = 32
 def normalize_phone(raw: object, *, region: str | None = None) -> str:
     """Return ``raw`` as E.164 or raise ``ValidationError`` if it is not a phone number."""
     if not isinstance(raw, str):
-        raise ValidationError("Укажите номер телефона строкой.", code="invalid")
+        raise ValidationError(gettext("Give the phone number as a string."), code="invalid")
     text = raw.strip()
     if not text or len(text) > MAX_PHONE_INPUT:
-        raise ValidationError("Некорректный номер телефона.", code="invalid")
+        raise ValidationError(gettext("Invalid phone number."), code="invalid")
     if any(ch.isalpha() for ch in text):
-        raise ValidationError("Некорректный номер телефона.", code="invalid")
+        raise ValidationError(gettext("Invalid phone number."), code="invalid")
     try:
         number = phonenumbers.parse(text, region or settings.DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException:
-        raise ValidationError("Некорректный номер телефона.", code="invalid") from None
+        raise ValidationError(gettext("Invalid phone number."), code="invalid") from None
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError("Некорректный номер телефона.", code="invalid")
+        raise ValidationError(gettext("Invalid phone number."), code="invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

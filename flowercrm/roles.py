@@ -10,21 +10,15 @@ access to it at all.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Администратор"
-    MANAGER = "manager", "Менеджер"
-    FLORIST = "florist", "Флорист"
-    COURIER = "courier", "Курьер"
+    ADMIN = "admin", _("Administrator")
+    MANAGER = "manager", _("Manager")
+    FLORIST = "florist", _("Florist")
+    COURIER = "courier", _("Courier")
 
-
-ROLE_LABELS_EN: dict[str, str] = {
-    Role.ADMIN: "Administrator",
-    Role.MANAGER: "Manager",
-    Role.FLORIST: "Florist",
-    Role.COURIER: "Courier",
-}
 
 READ = "read"
 WRITE = "write"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from flowercrm.limits import MAX_ID, MONEY_MAX, QUANTITY_MAX
@@ -54,6 +55,32 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(exc.messages) from None
 
 
+# DRF's invalid choice message names only the value sent; ours also lists the allowed ones.
+INVALID_CHOICE = _('"{input}" is not a valid choice. Allowed: {allowed}.')
+_drf_choice_fail = serializers.ChoiceField.fail
+
+
+def _choice_fail(self: serializers.ChoiceField, key: str, **kwargs: Any) -> NoReturn:
+    if key == "invalid_choice":
+        kwargs.setdefault("allowed", ", ".join(str(value) for value in self.choice_strings_to_values))
+    _drf_choice_fail(self, key, **kwargs)
+    raise AssertionError("unreachable")  # pragma: no cover - ``fail`` always raises
+
+
+def install_choice_errors() -> None:
+    """Make every DRF ``ChoiceField`` (and ``MultipleChoiceField``, and the choice fields
+    ``ModelSerializer`` builds) list the allowed values in its invalid choice error, in every
+    serializer of every app. Called once from ``FlowerCRMConfig.ready``; a field's own
+    ``error_messages["invalid_choice"]`` still wins (it may use ``{allowed}`` too)."""
+    # MultipleChoiceField declares its own message (DRF merges them down the MRO).
+    for field_class in (serializers.ChoiceField, serializers.MultipleChoiceField):
+        field_class.default_error_messages = {
+            **field_class.default_error_messages,
+            "invalid_choice": INVALID_CHOICE,
+        }
+    serializers.ChoiceField.fail = _choice_fail  # type: ignore[method-assign,assignment]
+
+
 class ShopRelatedField(serializers.PrimaryKeyRelatedField):
     """An ``<name>_id`` input that must name a row of the caller's shop.
 
@@ -62,8 +89,8 @@ class ShopRelatedField(serializers.PrimaryKeyRelatedField):
     """
 
     default_error_messages = {
-        "does_not_exist": "Объект с id={pk_value} не найден.",
-        "incorrect_type": "Ожидается целое число (id).",
+        "does_not_exist": _("Object with id={pk_value} not found."),
+        "incorrect_type": _("An integer (id) is expected."),
     }
 
     def __init__(self, *, shop_field: str = "shop", **kwargs: Any) -> None:

@@ -30,6 +30,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from flowercrm.errors import Invalid, RateLimited, TooLarge
 from flowercrm.images import ProcessedImage, process_image
@@ -79,9 +80,11 @@ def image_upload(*, shop: Shop, uploaded_by: User | None, upload: UploadedFile) 
         _check_quota(user=uploaded_by)  # before the decoding work; checked again under a lock
     size = upload.size or 0
     if size > settings.MAX_UPLOAD_BYTES:
-        raise TooLarge(f"Файл больше {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} МБ.")
+        raise TooLarge(
+            gettext("The file is larger than %(mb)d MB.") % {"mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
     if size == 0:
-        raise Invalid({"file": ["Файл пуст."]})
+        raise Invalid({"file": [gettext("The file is empty.")]})
     processed = process_image(upload)
     return _store(shop=shop, uploaded_by=uploaded_by, processed=processed, name=clean_original_name(upload.name))
 
@@ -137,7 +140,8 @@ def _check_quota(*, user: User) -> None:
     if wait:
         raise RateLimited(
             wait,
-            f"Не больше {settings.UPLOADS_PER_HOUR} изображений в час. Повторите через {math.ceil(wait / 60)} мин.",
+            gettext("At most %(limit)d images an hour. Try again in %(minutes)d min.")
+            % {"limit": settings.UPLOADS_PER_HOUR, "minutes": math.ceil(wait / 60)},
         )
 
 
@@ -151,15 +155,15 @@ def image_attach(*, shop: Shop, image_id: int, field: str = "image_id") -> Uploa
     update, so of two concurrent attaches of one image exactly one wins.
     """
     if isinstance(image_id, bool) or not isinstance(image_id, int) or not 1 <= image_id <= MAX_ID:
-        raise Invalid({field: ["Ожидается id изображения."]})
+        raise Invalid({field: [gettext("An image id is expected.")]})
     now = timezone.now()
     claimed = UploadedImage.objects.filter(pk=image_id, shop=shop, attached_at__isnull=True).update(
         attached_at=now, updated_at=now
     )
     if not claimed:
         if UploadedImage.objects.filter(pk=image_id, shop=shop).exists():
-            raise Invalid({field: ["Это изображение уже используется."]})
-        raise Invalid({field: [f"Изображение с id={image_id} не найдено."]})
+            raise Invalid({field: [gettext("This image is already in use.")]})
+        raise Invalid({field: [gettext("Image with id=%(id)s not found.") % {"id": image_id}]})
     return UploadedImage.objects.get(pk=image_id)
 
 

@@ -1,5 +1,5 @@
 """The Telegram bot people link their account with (``manage.py run_telegram_bot``, or the
-webhook view). Answers are in Russian.
+webhook view). Answers are in the active language: Russian unless a request asks otherwise.
 
 - ``/start`` — a keyboard with a "share my phone number" button (``request_contact``);
 - a shared contact — links the chat to the user with that phone, only if it is the sender's
@@ -25,6 +25,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
+from django.utils.translation import gettext_lazy as _
 from telegram import CallbackQuery, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -40,44 +41,46 @@ from flowercrm.telegram.backends import bot_api_url
 
 logger = logging.getLogger(__name__)
 
-SHARE_PHONE_BUTTON = "📱 Отправить мой номер"
+SHARE_PHONE_BUTTON = _("📱 Send my number")
 
-START_TEXT = (
-    "Здравствуйте! Это бот FlowerCRM.\n\n"
-    "Через него приходят коды для входа и рабочие уведомления. Чтобы привязать Telegram к "
-    "своей учётной записи, нажмите кнопку «Отправить мой номер» ниже."
+START_TEXT = _(
+    "Hello! This is the FlowerCRM bot.\n\n"
+    "Login codes and work notifications come through it. To link Telegram to your account, "
+    "press the “Send my number” button below."
 )
-HELP_TEXT = (
-    "Что умеет бот FlowerCRM:\n"
-    "/start — привязать Telegram к учётной записи сотрудника (кнопка «Отправить мой номер»);\n"
-    "/stop — отвязать Telegram: коды входа и уведомления перестанут приходить;\n"
-    "/help — эта справка.\n\n"
-    "Код для входа приходит сюда после того, как вы запросите его на странице входа."
+HELP_TEXT = _(
+    "What the FlowerCRM bot does:\n"
+    "/start — link Telegram to a staff account (the “Send my number” button);\n"
+    "/stop — unlink Telegram: login codes and notifications stop coming;\n"
+    "/help — this help.\n\n"
+    "A login code comes here after you ask for it on the login page."
 )
-LINKED_TEXT = (
-    "Готово: Telegram привязан к учётной записи {name}. Сюда будут приходить коды для входа "
-    "и уведомления. Отвязать — /stop."
+LINKED_TEXT = _(
+    "Done: Telegram is linked to the account of %(name)s. Login codes and notifications will "
+    "come here. To unlink — /stop."
 )
-NOT_OWN_CONTACT_TEXT = (
-    "Привязать можно только свой собственный номер. Пересланные и чужие контакты не "
-    "принимаются — нажмите кнопку «Отправить мой номер» ниже."
+NOT_OWN_CONTACT_TEXT = _(
+    "Only your own number can be linked. Forwarded and other people's contacts are not "
+    "accepted — press the “Send my number” button below."
 )
-UNKNOWN_PHONE_TEXT = (
-    "Номер {phone} не найден среди сотрудников FlowerCRM. Попросите администратора магазина "
-    "добавить вас с этим номером и отправьте его ещё раз."
+UNKNOWN_PHONE_TEXT = _(
+    "The number %(phone)s is not among FlowerCRM staff. Ask the shop's administrator to add "
+    "you with this number and send it again."
 )
-UNLINKED_TEXT = "Telegram отвязан: коды входа и уведомления сюда больше не придут. Привязать снова — /start."
-NOT_LINKED_TEXT = "Этот Telegram не привязан ни к одной учётной записи. Привязать — /start."
-INVITATION_ACCEPTED_TEXT = (
-    "Приглашение принято: теперь вы работаете в магазине «{shop}». Выберите его при входе или в списке магазинов."
+UNLINKED_TEXT = _(
+    "Telegram is unlinked: login codes and notifications will no longer come here. To link again — /start."
 )
-INVITATION_DECLINED_TEXT = "Приглашение отклонено."
-INVITATION_GONE_TEXT = "Это приглашение уже недействительно (принято, отклонено или отозвано магазином)."
+NOT_LINKED_TEXT = _("This Telegram is not linked to any account. To link — /start.")
+INVITATION_ACCEPTED_TEXT = _(
+    "Invitation accepted: you now work in the shop “%(shop)s”. Choose it when you log in or in the list of shops."
+)
+INVITATION_DECLINED_TEXT = _("Invitation declined.")
+INVITATION_GONE_TEXT = _("This invitation is no longer valid (accepted, declined or withdrawn by the shop).")
 
 
 def share_phone_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(SHARE_PHONE_BUTTON, request_contact=True)]], resize_keyboard=True, one_time_keyboard=True
+        [[KeyboardButton(str(SHARE_PHONE_BUTTON), request_contact=True)]], resize_keyboard=True, one_time_keyboard=True
     )
 
 
@@ -133,18 +136,18 @@ def bot_reply_for(update: Update) -> BotReply | None:
         )
         if result.outcome is LinkOutcome.LINKED and result.user is not None:
             name = result.user.name or mask_phone(result.user.phone)
-            return BotReply(chat_id, LINKED_TEXT.format(name=name), ReplyKeyboardRemove())
+            return BotReply(chat_id, str(LINKED_TEXT) % {"name": name}, ReplyKeyboardRemove())
         if result.outcome is LinkOutcome.NOT_OWN_CONTACT:
-            return BotReply(chat_id, NOT_OWN_CONTACT_TEXT, share_phone_keyboard())
-        return BotReply(chat_id, UNKNOWN_PHONE_TEXT.format(phone=result.phone), share_phone_keyboard())
+            return BotReply(chat_id, str(NOT_OWN_CONTACT_TEXT), share_phone_keyboard())
+        return BotReply(chat_id, str(UNKNOWN_PHONE_TEXT) % {"phone": result.phone}, share_phone_keyboard())
 
     command = _command(message.text)
     if command == "start":
-        return BotReply(chat_id, START_TEXT, share_phone_keyboard())
+        return BotReply(chat_id, str(START_TEXT), share_phone_keyboard())
     if command == "stop":
         unlinked = telegram_unlink(telegram_id=sender.id)
-        return BotReply(chat_id, UNLINKED_TEXT if unlinked else NOT_LINKED_TEXT, ReplyKeyboardRemove())
-    return BotReply(chat_id, HELP_TEXT)
+        return BotReply(chat_id, str(UNLINKED_TEXT if unlinked else NOT_LINKED_TEXT), ReplyKeyboardRemove())
+    return BotReply(chat_id, str(HELP_TEXT))
 
 
 def _invitation_answer(query: CallbackQuery) -> BotReply | None:
@@ -161,12 +164,12 @@ def _invitation_answer(query: CallbackQuery) -> BotReply | None:
             raise NotFound()
         if action == ACCEPT:
             membership = invitation_accept(user=user, invitation_id=invitation_id)
-            text = INVITATION_ACCEPTED_TEXT.format(shop=membership.shop.name)
+            text = str(INVITATION_ACCEPTED_TEXT) % {"shop": membership.shop.name}
         else:
             invitation_decline(user=user, invitation_id=invitation_id)
-            text = INVITATION_DECLINED_TEXT
+            text = str(INVITATION_DECLINED_TEXT)
     except NotFound:
-        text = INVITATION_GONE_TEXT
+        text = str(INVITATION_GONE_TEXT)
     return BotReply(message.chat.id, text, edit_message_id=message.message_id, callback_query_id=query.id)
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from flowercrm.models import SearchableModel, TimeStampedModel
 from flowercrm.phone import normalize_phone
@@ -38,13 +40,13 @@ class UserManager(BaseUserManager["User"]):
 class User(SearchableModel, AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     """A person who logs in with their phone number. Roles live on memberships in shops."""
 
-    phone = models.CharField("телефон", max_length=16, unique=True)
-    name = models.CharField("имя", max_length=150, blank=True)
-    email = models.EmailField("email", blank=True, default="")
-    telegram_id = models.BigIntegerField("Telegram id", null=True, blank=True, unique=True)
-    is_active = models.BooleanField("активен", default=True)
+    phone = models.CharField(_("phone"), max_length=16, unique=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=150, blank=True)
+    email = models.EmailField(_("email"), blank=True, default="")
+    telegram_id = models.BigIntegerField(_("Telegram id"), null=True, blank=True, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
     # Follows active admin/manager memberships (``user_sync_staff``); superusers always.
-    is_staff = models.BooleanField("доступ в админку", default=False)
+    is_staff = models.BooleanField(_("admin access"), default=False)
 
     objects = UserManager()
 
@@ -54,8 +56,8 @@ class User(SearchableModel, AbstractBaseUser, PermissionsMixin, TimeStampedModel
     search_phone_fields = ("phone",)
 
     class Meta:
-        verbose_name = "пользователь"
-        verbose_name_plural = "пользователи"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -65,7 +67,7 @@ class User(SearchableModel, AbstractBaseUser, PermissionsMixin, TimeStampedModel
         ]
 
     def __str__(self) -> str:
-        return f"{self.name or 'Без имени'} ({self.phone})"
+        return f"{self.name or gettext('No name')} ({self.phone})"
 
     def clean(self) -> None:
         super().clean()
@@ -84,15 +86,15 @@ class OtpCode(TimeStampedModel):
     ``OTP_MAX_ATTEMPTS`` wrong guesses. Rows exist for any phone a code was asked for, registered
     or not, so that nothing about a phone's registration shows in the answers."""
 
-    phone = models.CharField("телефон", max_length=16, unique=True)
-    code_hash = models.CharField("хэш кода", max_length=64)
-    expires_at = models.DateTimeField("действует до")
-    attempts = models.PositiveSmallIntegerField("неверных попыток", default=0)
-    used_at = models.DateTimeField("использован", null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=16, unique=True)
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    expires_at = models.DateTimeField(_("valid until"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "код входа"
-        verbose_name_plural = "коды входа"
+        verbose_name = _("login code")
+        verbose_name_plural = _("login codes")
         constraints = [
             models.CheckConstraint(condition=models.Q(phone__startswith="+"), name="accounts_otpcode_phone_e164"),
             models.CheckConstraint(
@@ -102,7 +104,7 @@ class OtpCode(TimeStampedModel):
         indexes = [models.Index(fields=["expires_at"])]
 
     def __str__(self) -> str:
-        return f"{self.phone} до {self.expires_at:%Y-%m-%d %H:%M}"
+        return gettext("%(phone)s until %(time)s") % {"phone": self.phone, "time": f"{self.expires_at:%Y-%m-%d %H:%M}"}
 
 
 class OtpSend(TimeStampedModel):
@@ -110,11 +112,11 @@ class OtpSend(TimeStampedModel):
     cooldown and the hourly cap are counted from, kept in the database so the limits hold
     across processes and apply to every phone, registered or not."""
 
-    phone = models.CharField("телефон", max_length=16)
+    phone = models.CharField(_("phone"), max_length=16)
 
     class Meta:
-        verbose_name = "отправка кода"
-        verbose_name_plural = "отправки кодов"
+        verbose_name = _("code sent")
+        verbose_name_plural = _("codes sent")
         indexes = [models.Index(fields=["phone", "created_at"])]
 
     def __str__(self) -> str:

@@ -25,6 +25,8 @@ from typing import TypeVar
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import OTP_MAX_ATTEMPTS, OtpCode, OtpSend, User
 from flowercrm import telegram
@@ -42,12 +44,12 @@ T = TypeVar("T")
 
 class OtpInvalid(DomainError):
     code = "otp_invalid"
-    default_detail = "Неверный или просроченный код. Запросите новый."
+    default_detail = _("Wrong or expired code. Ask for a new one.")
 
 
 class OtpLocked(RateLimited):
     code = "otp_locked"
-    default_detail = "Слишком много неверных попыток. Запросите новый код."
+    default_detail = _("Too many wrong attempts. Ask for a new code.")
 
 
 @dataclass(frozen=True)
@@ -97,10 +99,10 @@ def _linked_chat(phone: str) -> int | None:
 
 def otp_message(code: str) -> str:
     minutes = int(OTP_TTL.total_seconds() // 60)
-    return (
-        f"Код для входа в FlowerCRM: {code}\n"
-        f"Действует {minutes} минут. Никому не сообщайте его — сотрудники магазина его не спрашивают."
-    )
+    return gettext(
+        "FlowerCRM login code: %(code)s\n"
+        "Valid for %(minutes)d minutes. Do not tell it to anyone — shop staff never ask for it."
+    ) % {"code": code, "minutes": minutes}
 
 
 def otp_send(*, phone: str) -> OtpIssued:
@@ -120,7 +122,7 @@ def otp_send(*, phone: str) -> OtpIssued:
         row = OtpCode.objects.select_for_update().get(phone=phone)
         wait = _send_wait(phone=phone, now=now)
         if wait:
-            raise RateLimited(wait, "Код уже отправлен. Повторить можно позже.")
+            raise RateLimited(wait, gettext("The code was already sent. You can ask again later."))
         code = _new_code()
         row.code_hash = _code_hash(phone, code)
         row.expires_at = now + OTP_TTL

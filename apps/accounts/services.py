@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from flowercrm.auth import TokenInvalid
@@ -17,13 +19,15 @@ from flowercrm.updates import model_update
 
 
 class InvalidCredentials(TokenInvalid):
-    default_detail = "Неверный телефон или пароль."
+    default_detail = _("Wrong phone or password.")
     default_code = "not_authenticated"
 
 
 def password_check_rules(password: str, user: User | None = None) -> None:
     if len(password) > settings.PASSWORD_MAX_LENGTH:
-        raise Invalid({"password": [f"Не длиннее {settings.PASSWORD_MAX_LENGTH} символов."]})
+        raise Invalid(
+            {"password": [gettext("At most %(limit)d characters.") % {"limit": settings.PASSWORD_MAX_LENGTH}]}
+        )
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.constants import EXTRA_NAME_MAX_LENGTH, NAME_MAX_LENGTH, SKU_MAX_LENGTH
 from flowercrm.models import SearchableModel, ShopOwnedModel, TimeStampedModel
@@ -15,30 +16,30 @@ from flowercrm.scopes import ShopScopedManager
 
 
 class ProductCategory(models.TextChoices):
-    BOUQUET = "bouquet", "Букет"
-    COMPOSITION = "composition", "Композиция"
-    POTTED = "potted", "Горшечное растение"
-    OTHER = "other", "Другое"
+    BOUQUET = "bouquet", _("Bouquet")
+    COMPOSITION = "composition", _("Composition")
+    POTTED = "potted", _("Potted plant")
+    OTHER = "other", _("Other")
 
 
 PERCENT_STEP = Decimal("0.1")
-
-PRODUCT_CATEGORY_EN = {"bouquet": "Bouquet", "composition": "Composition", "potted": "Potted plant", "other": "Other"}
 
 
 class Product(SearchableModel, ShopOwnedModel):
     """A bouquet, composition or other item on the shop's price list."""
 
-    name = models.CharField(max_length=NAME_MAX_LENGTH)
-    description = models.TextField(blank=True, default="")
-    category = models.CharField(max_length=16, choices=ProductCategory.choices, default=ProductCategory.BOUQUET)
-    price = models.DecimalField(max_digits=12, decimal_places=2)
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    description = models.TextField(_("description"), blank=True, default="")
+    category = models.CharField(
+        _("category"), max_length=16, choices=ProductCategory.choices, default=ProductCategory.BOUQUET
+    )
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
     # A temporary lower price; the order takes it when set.
-    sale_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    sku = models.CharField(max_length=SKU_MAX_LENGTH, blank=True, default="")
-    is_active = models.BooleanField(default=True)
+    sale_price = models.DecimalField(_("sale price"), max_digits=12, decimal_places=2, null=True, blank=True)
+    sku = models.CharField(_("SKU"), max_length=SKU_MAX_LENGTH, blank=True, default="")
+    is_active = models.BooleanField(_("on sale"), default=True)
     # The florist's work priced into the product (the calculator's labour), part of its cost.
-    labour = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    labour = models.DecimalField(_("labour"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
 
     search_fields = ("name", "sku")
 
@@ -49,6 +50,8 @@ class Product(SearchableModel, ShopOwnedModel):
     recipe_cost: Decimal
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="catalog_product_price_gte_0"),
@@ -70,7 +73,7 @@ class Product(SearchableModel, ShopOwnedModel):
     def clean(self) -> None:
         # The CHECK constraint holds it in the database; this names the field for forms and the API.
         if self.sale_price is not None and self.price is not None and not 0 <= self.sale_price < self.price:
-            raise ValidationError({"sale_price": "Цена со скидкой должна быть не меньше 0 и меньше цены."})
+            raise ValidationError({"sale_price": _("The sale price must be at least 0 and below the price.")})
 
     @property
     def effective_price(self) -> Decimal:
@@ -103,13 +106,17 @@ class Product(SearchableModel, ShopOwnedModel):
 class ProductComponent(TimeStampedModel):
     """One line of a product's recipe: this many units of a stock item go into one product."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="components")
-    stock_item = models.ForeignKey("warehouse.StockItem", on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField()
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="components")
+    stock_item = models.ForeignKey(
+        "warehouse.StockItem", verbose_name=_("stock item"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
 
     objects = ShopScopedManager("product__shop")
 
     class Meta:
+        verbose_name = _("recipe line")
+        verbose_name_plural = _("recipe")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["product", "stock_item"], name="catalog_component_item_unique"),
@@ -133,17 +140,17 @@ class ProductExtra(TimeStampedModel):
     a topper): ``quantity`` of them at ``price`` each, part of the product's cost. A product's
     extras are written whole and read in ``id`` order (the order they were sent)."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="extras")
-    name = models.CharField(max_length=EXTRA_NAME_MAX_LENGTH)
-    price = models.DecimalField(max_digits=12, decimal_places=2)
-    quantity = models.PositiveIntegerField(default=1)
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="extras")
+    name = models.CharField(_("name"), max_length=EXTRA_NAME_MAX_LENGTH)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
 
     objects = ShopScopedManager("product__shop")
 
     class Meta:
         ordering = ["id"]
-        verbose_name = "дополнительная позиция"
-        verbose_name_plural = "дополнительные позиции"
+        verbose_name = _("extra")
+        verbose_name_plural = _("extras")
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="catalog_extra_price_gte_0"),
             models.CheckConstraint(
@@ -169,17 +176,19 @@ class ProductImage(TimeStampedModel):
     only (``flowercrm.uploads.image_attach``); ``apps.catalog.services`` removes the file with
     the row."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.OneToOneField("flowercrm.UploadedImage", on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveSmallIntegerField()
-    is_primary = models.BooleanField(default=False)
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="images")
+    image = models.OneToOneField(
+        "flowercrm.UploadedImage", verbose_name=_("image"), on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    is_primary = models.BooleanField(_("cover"), default=False)
 
     objects = ShopScopedManager("product__shop")
 
     class Meta:
         ordering = ["position", "id"]
-        verbose_name = "изображение товара"
-        verbose_name_plural = "изображения товара"
+        verbose_name = _("product image")
+        verbose_name_plural = _("product images")
         constraints = [
             models.UniqueConstraint(fields=["product", "position"], name="catalog_image_position_unique"),
             models.UniqueConstraint(

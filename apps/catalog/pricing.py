@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from apps.catalog.constants import EXTRA_NAME_MAX_LENGTH, MAX_COMPONENTS, MAX_EXTRAS
 from apps.catalog.models import Product, ProductCategory
 from apps.catalog.selectors import stock_items_by_id
@@ -90,7 +92,7 @@ def resolve_components(*, shop: Shop, components: Sequence[Mapping[str, Any]]) -
     an unknown or another shop's stock item, a stock item named twice, a quantity outside
     1..100000. One query for all the ids."""
     if len(components) > MAX_COMPONENTS:
-        raise Invalid({"components": [f"Не больше {MAX_COMPONENTS} позиций в рецепте."]})
+        raise Invalid({"components": [gettext("At most %(limit)d lines in a recipe.") % {"limit": MAX_COMPONENTS}]})
     ids = []
     for line in components:
         item = line.get("stock_item")
@@ -104,16 +106,20 @@ def resolve_components(*, shop: Shop, components: Sequence[Mapping[str, Any]]) -
         line_errors: dict[str, list[str]] = {}
         item = found.get(item_id) if item_id is not None else None
         if item is None and "stock_item" not in line and "stock_item_id" not in line:
-            line_errors["stock_item_id"] = ["Укажите складскую позицию."]
+            line_errors["stock_item_id"] = [gettext("Give a stock item.")]
         elif item is None:
-            line_errors["stock_item_id"] = [f"Складская позиция с id={line.get('stock_item_id', item_id)} не найдена."]
+            line_errors["stock_item_id"] = [
+                gettext("Stock item with id=%(id)s not found.") % {"id": line.get("stock_item_id", item_id)}
+            ]
         elif item.id in seen:
-            line_errors["stock_item_id"] = [f"Эта позиция уже есть в рецепте (строка {seen[item.id] + 1})."]
+            line_errors["stock_item_id"] = [
+                gettext("This item is already in the recipe (line %(line)d).") % {"line": seen[item.id] + 1}
+            ]
         else:
             seen[item.id] = index
         quantity = _quantity(line.get("quantity"))
         if quantity is None:
-            line_errors["quantity"] = [f"Количество от 1 до {QUANTITY_MAX}."]
+            line_errors["quantity"] = [gettext("Quantity from %(min)d to %(max)d.") % {"min": 1, "max": QUANTITY_MAX}]
         errors.append(line_errors)
         if not line_errors and item is not None and quantity is not None:
             lines.append(RecipeLine(stock_item=item, quantity=quantity))
@@ -127,9 +133,9 @@ def resolve_extras(extras: Sequence[Mapping[str, Any]]) -> list[ExtraLine]:
     at most 50; a name of 1..200 characters; a price of 0..the money column's maximum; a
     quantity of 1..100000. Raises ``Invalid`` with per-line errors (``{"extras": [{}, {…}]}``)."""
     if not isinstance(extras, Sequence) or isinstance(extras, str):
-        raise Invalid({"extras": ["Ожидается список дополнительных позиций."]})
+        raise Invalid({"extras": [gettext("A list of extras is expected.")]})
     if len(extras) > MAX_EXTRAS:
-        raise Invalid({"extras": [f"Не больше {MAX_EXTRAS} дополнительных позиций."]})
+        raise Invalid({"extras": [gettext("At most %(limit)d extras.") % {"limit": MAX_EXTRAS}]})
     errors: list[dict[str, list[str]]] = []
     result = []
     for extra in extras:
@@ -139,11 +145,11 @@ def resolve_extras(extras: Sequence[Mapping[str, Any]]) -> list[ExtraLine]:
         price = raw_price if isinstance(raw_price, Decimal) and raw_price.is_finite() else Decimal(-1)
         quantity = _quantity(extra.get("quantity", 1))
         if not name or len(name) > EXTRA_NAME_MAX_LENGTH:
-            line_errors["name"] = [f"Название от 1 до {EXTRA_NAME_MAX_LENGTH} символов."]
+            line_errors["name"] = [gettext("A name of 1 to %(max)d characters.") % {"max": EXTRA_NAME_MAX_LENGTH}]
         if not Decimal(0) <= price <= MONEY_MAX:
-            line_errors["price"] = [f"Цена от 0 до {MONEY_MAX}."]
+            line_errors["price"] = [gettext("Price from 0 to %(max)s.") % {"max": MONEY_MAX}]
         if quantity is None:
-            line_errors["quantity"] = [f"Количество от 1 до {QUANTITY_MAX}."]
+            line_errors["quantity"] = [gettext("Quantity from %(min)d to %(max)d.") % {"min": 1, "max": QUANTITY_MAX}]
         errors.append(line_errors)
         if not line_errors and quantity is not None:
             result.append(
@@ -173,9 +179,9 @@ def calculate(
     if labour is None:
         labour = shop.labour_cost
     elif not Decimal(0) <= labour <= MONEY_MAX:
-        raise Invalid({"labour": [f"Работа от 0 до {MONEY_MAX}."]})
+        raise Invalid({"labour": [gettext("Labour from 0 to %(max)s.") % {"max": MONEY_MAX}]})
     if category is not None and category not in ProductCategory.values:
-        raise Invalid({"category": ["Неизвестная категория товара."]})
+        raise Invalid({"category": [gettext("Unknown product category.")]})
     cost_lines = [
         CostLine(
             stock_item=line.stock_item,
@@ -213,7 +219,8 @@ def product_warnings(*, product: Product) -> list[Warning]:
         warnings.append(
             {
                 "code": "price_below_cost",
-                "message": f"Цена продажи {product.effective_price} ниже себестоимости {product.cost}.",
+                "message": gettext("The selling price %(price)s is below the cost %(cost)s.")
+                % {"price": product.effective_price, "cost": product.cost},
             }
         )
     return warnings

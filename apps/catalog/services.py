@@ -29,6 +29,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.catalog.constants import MAX_PRODUCT_IMAGES
 from apps.catalog.models import Product, ProductCategory, ProductComponent, ProductExtra, ProductImage
@@ -133,7 +134,7 @@ def product_delete(*, product: Product) -> None:
             pictures = list(ProductImage.objects.filter(product=product).select_related("image"))
             product.delete()  # refused before anything is deleted when an order line holds it
     except ProtectedError:
-        raise Protected("Товар есть в заказах и не может быть удалён; снимите его с продажи.") from None
+        raise Protected(gettext("The product is in orders and cannot be deleted; take it off sale.")) from None
     for picture in pictures:
         image_delete(image=picture.image)
 
@@ -151,18 +152,18 @@ def _apply_fields(product: Product, data: Mapping[str, Any]) -> None:
         product.labour = Decimal("0.00")
     errors: dict[str, list[str]] = {}
     if not product.name:
-        errors["name"] = ["Укажите название."]
+        errors["name"] = [gettext("Give a name.")]
     if product.price is None:
-        errors["price"] = ["Укажите цену."]
+        errors["price"] = [gettext("Give a price.")]
     elif not Decimal(0) <= product.price <= MONEY_MAX:
-        errors["price"] = [f"Цена от 0 до {MONEY_MAX}."]
+        errors["price"] = [gettext("Price from 0 to %(max)s.") % {"max": MONEY_MAX}]
     if not Decimal(0) <= product.labour <= MONEY_MAX:
-        errors["labour"] = [f"Работа от 0 до {MONEY_MAX}."]
+        errors["labour"] = [gettext("Labour from 0 to %(max)s.") % {"max": MONEY_MAX}]
     if errors:
         raise Invalid(errors)
     model_validate(product, exclude=NOT_VALIDATED)
     if product.sku and Product.objects.filter(shop_id=product.shop_id, sku=product.sku).exclude(pk=product.pk).exists():
-        raise Invalid({"sku": ["Товар с таким артикулом уже есть."]})
+        raise Invalid({"sku": [gettext("A product with this SKU already exists.")]})
 
 
 def _replace_extras(*, product: Product, extras: Sequence[ExtraLine]) -> None:
@@ -199,18 +200,25 @@ def plan_images(*, images: Sequence[int | UploadedImage], primary: Any = None) -
     per index — ``{"images": [[], ["…"]]}`` — or on ``primary_image_id``; whether each image
     is the shop's and free is checked when it is attached."""
     if not isinstance(images, Sequence) or isinstance(images, str):
-        raise Invalid({"images": ["Ожидается список id изображений."]})
+        raise Invalid({"images": [gettext("A list of image ids is expected.")]})
     if len(images) > MAX_PRODUCT_IMAGES:
-        raise Invalid({"images": [f"Не больше {MAX_PRODUCT_IMAGES} изображений у товара."]})
+        raise Invalid(
+            {"images": [gettext("At most {max_length} images per product.").format(max_length=MAX_PRODUCT_IMAGES)]}
+        )
     ids: list[int] = []
     errors: list[list[str]] = []
     seen: dict[int, int] = {}
     for index, raw in enumerate(images):
         image_id = raw.pk if isinstance(raw, UploadedImage) else raw
         if isinstance(image_id, bool) or not isinstance(image_id, int) or not 1 <= image_id <= MAX_ID:
-            errors.append(["Ожидается id изображения."])
+            errors.append([gettext("An image id is expected.")])
         elif image_id in seen:
-            errors.append([f"Это изображение уже есть в списке (позиция {seen[image_id] + 1})."])
+            errors.append(
+                [
+                    gettext("This image is already in the list (position %(position)d).")
+                    % {"position": seen[image_id] + 1}
+                ]
+            )
         else:
             seen[image_id] = index
             ids.append(image_id)
@@ -222,7 +230,7 @@ def plan_images(*, images: Sequence[int | UploadedImage], primary: Any = None) -
     if primary is None:
         return ImagePlan(image_ids=ids, primary_id=ids[0] if ids else None)
     if isinstance(primary, bool) or not isinstance(primary, int) or primary not in seen:
-        raise Invalid({"primary_image_id": ["Главное изображение должно быть одним из изображений товара."]})
+        raise Invalid({"primary_image_id": [gettext("The cover image must be one of the product's images.")]})
     return ImagePlan(image_ids=ids, primary_id=primary)
 
 

@@ -11,4 +11,4 @@ class CustomersConfig(AppConfig):
         from apps.customers import models
         from flowercrm import meta
 
-        meta.register("sources", models.Source, en=models.SOURCE_EN)
+        meta.register("sources", models.Source)

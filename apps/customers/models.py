@@ -27,18 +27,6 @@ class Source(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-SOURCE_EN = {
-    "phone": "Phone call",
-    "walk_in": "Walk-in",
-    "instagram": "Instagram",
-    "whatsapp": "WhatsApp",
-    "telegram": "Telegram",
-    "website": "Website",
-    "marketplace": "Marketplace",
-    "other": "Other",
-}
-
-
 # Days in each month of a leap year: 29 February is a valid important date (it falls on
 # 28 February in other years, see ``apps.customers.selectors``).
 DAYS_IN_MONTH = {month: calendar.monthrange(2000, month)[1] for month in range(1, 13)}

@@ -16,10 +16,10 @@ class OrdersConfig(AppConfig):
         # Production sits below orders: its task feed gets the floor's rule from here.
         floor_rule_set(florist_may_see)
 
-        meta.register("order_statuses", m.OrderStatus, en=m.ORDER_STATUS_EN)
-        meta.register("delivery_methods", m.DeliveryMethod, en=m.DELIVERY_METHOD_EN)
-        meta.register("payment_statuses", m.PaymentStatus, en=m.PAYMENT_STATUS_EN)
-        meta.register("payment_methods", m.PaymentMethod, en=m.PAYMENT_METHOD_EN)
-        meta.register("issue_types", m.IssueType, en=m.ISSUE_TYPE_EN)
-        meta.register("order_event_types", m.EventType, en=m.EVENT_TYPE_EN)
-        meta.register("photo_kinds", m.PhotoKind, en=m.PHOTO_KIND_EN)
+        meta.register("order_statuses", m.OrderStatus)
+        meta.register("delivery_methods", m.DeliveryMethod)
+        meta.register("payment_statuses", m.PaymentStatus)
+        meta.register("payment_methods", m.PaymentMethod)
+        meta.register("issue_types", m.IssueType)
+        meta.register("order_event_types", m.EventType)
+        meta.register("photo_kinds", m.PhotoKind)

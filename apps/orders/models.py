@@ -28,16 +28,6 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
 
 
-ORDER_STATUS_EN = {
-    "new": "New",
-    "confirmed": "Confirmed",
-    "in_production": "In production",
-    "assembled": "Assembled",
-    "ready_for_pickup": "Ready for pickup",
-    "out_for_delivery": "Out for delivery",
-    "delivered": "Delivered",
-    "cancelled": "Cancelled",
-}
 FINAL_STATUSES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED})
 
 
@@ -46,17 +36,11 @@ class DeliveryMethod(models.TextChoices):
     PICKUP = "pickup", _("Pickup")
 
 
-DELIVERY_METHOD_EN = {"delivery": "Delivery", "pickup": "Pickup"}
-
-
 class PaymentStatus(models.TextChoices):
     UNPAID = "unpaid", pgettext_lazy("payment status", "Unpaid")
     PARTIALLY_PAID = "partially_paid", pgettext_lazy("payment status", "Partially paid")
     PAID = "paid", pgettext_lazy("payment status", "Paid")
     REFUNDED = "refunded", pgettext_lazy("payment status", "Refunded")
-
-
-PAYMENT_STATUS_EN = {"unpaid": "Unpaid", "partially_paid": "Partially paid", "paid": "Paid", "refunded": "Refunded"}
 
 
 class PaymentMethod(models.TextChoices):
@@ -67,24 +51,12 @@ class PaymentMethod(models.TextChoices):
     QR = "qr", _("QR")
 
 
-PAYMENT_METHOD_EN = {"cash": "Cash", "card": "Card", "kaspi": "Kaspi", "transfer": "Bank transfer", "qr": "QR"}
-
-
 class IssueType(models.TextChoices):
     WRONG_ADDRESS = "wrong_address", _("Wrong address")
     RECIPIENT_UNAVAILABLE = "recipient_unavailable", _("Recipient unavailable")
     QUALITY = "quality", _("Quality")
     LATE = "late", _("Late")
     OTHER = "other", _("Other")
-
-
-ISSUE_TYPE_EN = {
-    "wrong_address": "Wrong address",
-    "recipient_unavailable": "Recipient unavailable",
-    "quality": "Quality",
-    "late": "Late",
-    "other": "Other",
-}
 
 
 class EventType(models.TextChoices):
@@ -98,25 +70,10 @@ class EventType(models.TextChoices):
     ISSUE = "issue", pgettext_lazy("order event", "Issue")
 
 
-EVENT_TYPE_EN = {
-    "created": "Created",
-    "edited": "Edited",
-    "status_changed": "Status changed",
-    "payment": "Payment",
-    "assigned": "Assigned",
-    "comment": "Comment",
-    "photo": "Photo",
-    "issue": "Issue",
-}
-
-
 class PhotoKind(models.TextChoices):
     BOUQUET = "bouquet", _("Bouquet before delivery")
     DELIVERY_PROOF = "delivery_proof", _("Proof of delivery")
     OTHER = "other", _("Other")
-
-
-PHOTO_KIND_EN = {"bouquet": "Bouquet before delivery", "delivery_proof": "Proof of delivery", "other": "Other"}
 
 
 def new_tracking_token() -> str:

@@ -11,5 +11,5 @@ class ProductionConfig(AppConfig):
         from apps.production import models
         from flowercrm import meta
 
-        meta.register("task_statuses", models.TaskStatus, en=models.TASK_STATUS_EN)
-        meta.register("task_priorities", models.TaskPriority, en=models.TASK_PRIORITY_EN)
+        meta.register("task_statuses", models.TaskStatus)
+        meta.register("task_priorities", models.TaskPriority)

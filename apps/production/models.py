@@ -17,16 +17,10 @@ class TaskStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("task status", "Cancelled")
 
 
-TASK_STATUS_EN = {"pending": "Pending", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
-
-
 class TaskPriority(models.TextChoices):
     URGENT = "urgent", pgettext_lazy("task priority", "Urgent")
     HIGH = "high", pgettext_lazy("task priority", "High")
     NORMAL = "normal", pgettext_lazy("task priority", "Normal")
-
-
-TASK_PRIORITY_EN = {"urgent": "Urgent", "high": "High", "normal": "Normal"}
 
 
 class ProductionTask(ShopOwnedModel):

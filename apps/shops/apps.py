@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ShopsConfig(AppConfig):
     name = "apps.shops"
     label = "shops"
-    verbose_name = "Магазины"
+    verbose_name = _("Shops")

@@ -4,6 +4,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext
 
 from apps.shops.models import Membership, MembershipStatus
 from flowercrm.filters import CommaListFilter
@@ -23,7 +24,7 @@ class _StrictBooleanField(forms.NullBooleanField):
         try:
             return _BOOLEANS[str(value).strip().lower()]
         except KeyError:
-            raise forms.ValidationError("Ожидается true или false.", code="invalid") from None
+            raise forms.ValidationError(gettext("true or false is expected."), code="invalid") from None
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from flowercrm import telegram
@@ -20,12 +22,12 @@ CALLBACK_PREFIX = "inv"
 ACCEPT: Literal["accept"] = "accept"
 DECLINE: Literal["decline"] = "decline"
 
-INVITATION_TEXT = (
-    "Вас приглашают в магазин «{shop}» в FlowerCRM: роль — {role}{by}.\n\n"
-    "Пока вы не примете приглашение, магазин видит только ваш номер и имя, которое ввёл администратор."
+INVITATION_TEXT = _(
+    "You are invited to the shop “%(shop)s” in FlowerCRM: role — %(role)s%(by)s.\n\n"
+    "Until you accept the invitation, the shop sees only your number and the name the administrator typed."
 )
-ACCEPT_BUTTON = "✅ Принять"
-DECLINE_BUTTON = "✖️ Отклонить"
+ACCEPT_BUTTON = _("✅ Accept")
+DECLINE_BUTTON = _("✖️ Decline")
 
 
 def invitation_callback_data(action: str, invitation_id: int) -> str:
@@ -44,16 +46,18 @@ def parse_invitation_callback(data: str | None) -> tuple[str, int] | None:
 
 def invitation_message(*, membership: Membership, chat_id: int) -> telegram.TelegramMessage:
     inviter = membership.invited_by.name if membership.invited_by is not None else ""
-    text = INVITATION_TEXT.format(
-        shop=membership.shop.name,
-        role=Role(membership.role).label.lower(),
-        by=f", пригласил(а) {inviter}" if inviter else "",
-    )
+    text = str(INVITATION_TEXT) % {
+        "shop": membership.shop.name,
+        "role": str(Role(membership.role).label).lower(),
+        "by": gettext(", invited by %(name)s") % {"name": inviter} if inviter else "",
+    }
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(ACCEPT_BUTTON, callback_data=invitation_callback_data(ACCEPT, membership.pk)),
-                InlineKeyboardButton(DECLINE_BUTTON, callback_data=invitation_callback_data(DECLINE, membership.pk)),
+                InlineKeyboardButton(str(ACCEPT_BUTTON), callback_data=invitation_callback_data(ACCEPT, membership.pk)),
+                InlineKeyboardButton(
+                    str(DECLINE_BUTTON), callback_data=invitation_callback_data(DECLINE, membership.pk)
+                ),
             ]
         ]
     )

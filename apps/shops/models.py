@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.shops.slugs import SLUG_MAX_LENGTH, unique_slug, validate_slug
 from flowercrm.models import SearchableModel, TimeStampedModel
@@ -28,25 +30,30 @@ def default_markups() -> dict[str, dict[str, str]]:
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError("Неизвестный часовой пояс: %(value)s.", params={"value": value})
+        raise ValidationError(_("Unknown time zone: %(value)s."), params={"value": value})
 
 
 def validate_markups(value: Any) -> None:
     """``{"<category or default>": {"minimum", "recommended", "premium"}}``, percents 0..1000."""
     if not isinstance(value, dict) or len(value) > 32:
-        raise ValidationError("Наценки: объект «категория → уровни».")
+        raise ValidationError(_("Markups: an object “category → levels”."))
     for key, levels in value.items():
         if not isinstance(key, str) or not key or len(key) > 32:
-            raise ValidationError("Наценки: недопустимая категория.")
+            raise ValidationError(_("Markups: invalid category."))
         if not isinstance(levels, dict) or set(levels) != set(MARKUP_LEVELS):
-            raise ValidationError(f"Наценки «{key}»: нужны уровни {', '.join(MARKUP_LEVELS)}.")
+            raise ValidationError(
+                _("Markups “%(key)s”: levels %(levels)s are required.")
+                % {"key": key, "levels": ", ".join(MARKUP_LEVELS)}
+            )
         for level, percent in levels.items():
             try:
                 number = Decimal(str(percent))
             except Exception:
-                raise ValidationError(f"Наценки «{key}.{level}»: нужно число.") from None
+                raise ValidationError(
+                    _("Markups “%(key)s”: a number is required.") % {"key": f"{key}.{level}"}
+                ) from None
             if not number.is_finite() or not Decimal(0) <= number <= Decimal(1000):
-                raise ValidationError(f"Наценки «{key}.{level}»: от 0 до 1000 %.")
+                raise ValidationError(_("Markups “%(key)s”: 0 to 1000 %%.") % {"key": f"{key}.{level}"})
 
 
 class Shop(TimeStampedModel):
@@ -54,30 +61,45 @@ class Shop(TimeStampedModel):
 
     Names are free (two shops may share one); the ``slug`` is the unique public key."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(_("name"), max_length=120)
     # Generated from the name on creation (``unique_slug``) and kept when the shop is renamed;
     # only a platform operator edits it.
-    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, blank=True, validators=[validate_slug])
-    currency = models.CharField(max_length=3, default="KZT")
-    time_zone = models.CharField(max_length=64, default="Asia/Almaty", validators=[validate_time_zone])
+    slug = models.SlugField(
+        _("address (slug)"), max_length=SLUG_MAX_LENGTH, unique=True, blank=True, validators=[validate_slug]
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="KZT")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Almaty", validators=[validate_time_zone])
     default_delivery_fee = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal(0))]
+        _("default delivery fee"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal(0))],
     )
     # Markup percents per product/stock category ({"default": ..., "flower": ...}).
-    markups = models.JSONField(default=default_markups, validators=[validate_markups])
+    markups = models.JSONField(_("markups"), default=default_markups, validators=[validate_markups])
     labour_cost = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal(0))]
+        _("labour cost"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal(0))],
     )
-    preparation_minutes = models.PositiveIntegerField(default=60, validators=[MaxValueValidator(24 * 60)])
+    preparation_minutes = models.PositiveIntegerField(
+        _("preparation time, minutes"), default=60, validators=[MaxValueValidator(24 * 60)]
+    )
     price_rounding_step = models.DecimalField(
+        _("price rounding step"),
         max_digits=12,
         decimal_places=2,
         default=Decimal("10.00"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    low_stock_notify = models.BooleanField(default=True)
+    low_stock_notify = models.BooleanField(_("notify about low stock"), default=True)
 
     class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(slug=""), name="shops_shop_slug_not_blank"),
@@ -117,13 +139,17 @@ class Shop(TimeStampedModel):
 class DeliveryZone(TimeStampedModel):
     """A named part of the city with its own delivery fee (an order may name one)."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="delivery_zones")
-    name = models.CharField(max_length=120)
-    fee = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="delivery_zones", verbose_name=_("shop"))
+    name = models.CharField(_("name"), max_length=120)
+    fee = models.DecimalField(
+        _("delivery fee"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
 
     objects = ShopScopedManager()
 
     class Meta:
+        verbose_name = _("delivery zone")
+        verbose_name_plural = _("delivery zones")
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "name"], name="shops_zone_name_unique"),
@@ -135,8 +161,8 @@ class DeliveryZone(TimeStampedModel):
 
 
 class MembershipStatus(models.TextChoices):
-    ACTIVE = "active", "Работает"
-    INVITED = "invited", "Приглашён"
+    ACTIVE = "active", _("Active")
+    INVITED = "invited", _("Invited")
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
@@ -157,23 +183,34 @@ class Membership(SearchableModel, TimeStampedModel):
     ``is_active``, a database CHECK) and the shop sees only the phone and ``invited_name``,
     the name it typed — nothing of the person's own profile."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices)
-    status = models.CharField(max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("shop"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE
+    )
     # ``is_active`` is the shop's switch (deactivation); an invitation is never active.
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("access enabled"), default=True)
     # What the shop knows of an invited person: the name it typed (the phone is the user's).
-    invited_name = models.CharField(max_length=150, blank=True, default="")
+    invited_name = models.CharField(_("invited as"), max_length=150, blank=True, default="")
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
     )
     # The most recently used shop is the one a login without shop_id opens.
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
         ordering = ["shop_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "shop"], name="shops_membership_user_shop_unique"),
@@ -203,5 +240,5 @@ class Membership(SearchableModel, TimeStampedModel):
 
     def __str__(self) -> str:
         # An invitation names the person as the shop typed them (admin log entries keep it).
-        person = f"{self.invited_name or 'Без имени'} ({self.user.phone})" if self.is_invited else str(self.user)
+        person = f"{self.invited_name or gettext('No name')} ({self.user.phone})" if self.is_invited else str(self.user)
         return f"{person} — {self.shop} ({self.get_role_display()})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Case, CharField, F, QuerySet, When
+from django.utils.translation import gettext
 
 from apps.accounts.models import User
 from apps.shops.models import Membership, MembershipStatus, Shop
@@ -34,7 +35,10 @@ def shop_find(*, key: str) -> Shop | None:
     named = shops_named(name=key)
     if len(named) > 1:
         slugs = ", ".join(s.slug for s in named)
-        raise Conflict(f"Магазинов с названием «{key}» несколько ({slugs}); укажите адрес (slug) или номер.")
+        raise Conflict(
+            gettext("There are several shops named “%(name)s” (%(slugs)s); give the address (slug) or the number.")
+            % {"name": key, "slugs": slugs}
+        )
     return named[0] if named else None
 
 

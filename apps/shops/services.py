@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.services import user_get_or_create, user_rename
@@ -35,7 +37,7 @@ class MemberNotRemovable(DomainError):
 
     status_code = 405
     code = "method_not_allowed"
-    default_detail = "Сотрудника нельзя удалить — отключите ему доступ."
+    default_detail = _("A staff member cannot be deleted — switch off their access.")
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,10 @@ def shop_create(
     the slug is generated from the name unless given, and a given one must be free."""
     name = name.strip()
     if not name:
-        raise Invalid({"name": ["Укажите название магазина."]})
+        raise Invalid({"name": [gettext("Give the shop a name.")]})
     slug = slug.strip().lower()
     if slug and Shop.objects.filter(slug=slug).exists():
-        raise Conflict(f"Адрес магазина «{slug}» уже занят.")
+        raise Conflict(gettext("The shop address “%(slug)s” is taken.") % {"slug": slug})
     shop = Shop(name=name, currency=currency, slug=slug)
     shop.slug = shop.slug or shop.free_slug()
     model_validate(shop)
@@ -100,7 +102,9 @@ def staff_add(
     (``create_shop``, ``seed_demo``) pass ``invite_existing=False`` to grant the role at once."""
     user, created = user_get_or_create(phone=phone, name=name, password=password)
     if Membership.objects.filter(user=user, shop=shop).exists():
-        raise Conflict("Этот человек уже работает в магазине или приглашён; измените его роль или включите доступ.")
+        raise Conflict(
+            gettext("This person already works in the shop or is invited; change their role or switch their access on.")
+        )
     if created or not invite_existing:
         membership = Membership.objects.create(user=user, shop=shop, role=role, is_active=True)
         user_sync_staff(user=user)
@@ -128,7 +132,7 @@ def _own_invitation(*, user: User, invitation_id: int) -> Membership:
         .first()
     )
     if membership is None:
-        raise NotFound("Приглашение не найдено.")
+        raise NotFound(gettext("Invitation not found."))
     return membership
 
 
@@ -157,7 +161,9 @@ def invitation_cancel(*, membership: Membership) -> None:
         raise MemberNotRemovable()
     locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
     if locked is None or not locked.is_invited:
-        raise Conflict("Приглашение уже принято: отключите доступ сотрудника вместо удаления.")
+        raise Conflict(
+            gettext("The invitation is already accepted: switch the staff member's access off instead of deleting.")
+        )
     locked.delete()
 
 
@@ -188,7 +194,7 @@ def staff_update(
         )
     elif name is not None:
         if membership.user_id != actor.pk:
-            raise Invalid({"name": ["Имя меняет только сам пользователь."]})
+            raise Invalid({"name": [gettext("Only the user changes their own name.")]})
         user_rename(user=membership.user, name=name)
     return membership_update(membership=membership, actor=actor, role=role, is_active=is_active)
 
@@ -204,10 +210,10 @@ def membership_update(
     new_role = role if role is not None else membership.role
     new_active = is_active if is_active is not None else membership.is_active
     if membership.is_invited and new_active:
-        raise Conflict("Приглашение ещё не принято: доступ откроется, когда сотрудник его примет.")
+        raise Conflict(gettext("The invitation is not accepted yet: access opens when the person accepts it."))
     loses_admin = membership.role == Role.ADMIN and membership.is_active and (new_role != Role.ADMIN or not new_active)
     if loses_admin and len(admins) <= 1:
-        raise Conflict("Нельзя понизить или отключить последнего администратора магазина.")
+        raise Conflict(gettext("The shop's last administrator cannot be demoted or switched off."))
     changes = model_update(
         instance=membership,
         fields=["role", "is_active"],
@@ -240,14 +246,14 @@ def _zones_check(zones: list[dict[str, Any]], existing: dict[int, DeliveryZone])
     """The list as a whole: names differ, no zone twice, every ``id`` is the shop's."""
     names = [z["name"].strip().casefold() for z in zones]
     if len(names) != len(set(names)):
-        raise Invalid({"delivery_zones": ["Названия зон должны различаться."]})
+        raise Invalid({"delivery_zones": [gettext("Zone names must differ.")]})
     ids = [z["id"] for z in zones if z.get("id") is not None]
     if len(ids) != len(set(ids)):
-        raise Invalid({"delivery_zones": ["Одна зона указана дважды."]})
+        raise Invalid({"delivery_zones": [gettext("A zone is given twice.")]})
     unknown = [zone.get("id") is not None and zone["id"] not in existing for zone in zones]
     if any(unknown):
         # Errors nested like the payload: one entry per zone.
-        raise Invalid({"delivery_zones": [{"id": ["Зона не найдена."]} if bad else {} for bad in unknown]})
+        raise Invalid({"delivery_zones": [{"id": [gettext("Zone not found.")]} if bad else {} for bad in unknown]})
 
 
 def _replace_zones(*, shop: Shop, zones: list[dict[str, Any]]) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, Token
@@ -59,7 +60,7 @@ def tokens_issue(*, membership: Membership, auth_time: dt.datetime | None = None
     auth_time = auth_time or now
     session_end = auth_time + settings.SESSION_MAX_AGE
     if session_end <= now:
-        raise TokenInvalid("Сессия истекла, войдите снова.")
+        raise TokenInvalid(gettext("The session has expired, log in again."))
     refresh = RefreshToken.for_user(membership.user)
     refresh["shop_id"] = membership.shop_id
     refresh["role"] = membership.role
@@ -148,7 +149,7 @@ def session_switch_shop(*, user: User, access: Token, shop_id: int) -> TokenPair
         OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=session_id, user=user).order_by().first()
     )
     if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-        raise TokenInvalid("Сессия завершена, войдите снова.")
+        raise TokenInvalid(gettext("The session has ended, log in again."))
     BlacklistedToken.objects.create(token=outstanding)
     return tokens_issue(membership=membership, auth_time=dt.datetime.fromtimestamp(auth_time, tz=dt.UTC))
 

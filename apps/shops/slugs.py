@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 from django.core.validators import RegexValidator
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 SLUG_MAX_LENGTH = 64
 SLUG_FALLBACK = "shop"
 
 validate_slug = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z",
-    "Адрес магазина: строчные латинские буквы, цифры и дефисы между ними.",
+    _("Shop address: lower-case Latin letters, digits and hyphens between them."),
 )
 
 # Russian and Kazakh letters (lower case; upper case is folded first).

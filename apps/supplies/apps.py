@@ -11,4 +11,4 @@ class SuppliesConfig(AppConfig):
         from apps.supplies import models
         from flowercrm import meta
 
-        meta.register("supply_statuses", models.SupplyStatus, en=models.SUPPLY_STATUS_EN)
+        meta.register("supply_statuses", models.SupplyStatus)

@@ -35,9 +35,6 @@ class SupplyStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("supply status", "Cancelled")
 
 
-SUPPLY_STATUS_EN = {"draft": "Draft", "received": "Received", "cancelled": "Cancelled"}
-
-
 def supplier_name_key(name: str) -> str:
     """How suppliers are told apart: the case-folded name (Cyrillic too, on every backend)."""
     return fold(name)

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from apps.warehouse.constants import NAME_MAX_LENGTH, REASON_MAX_LENGTH
 from flowercrm.models import SearchableModel, ShopOwnedModel
@@ -14,55 +16,32 @@ from flowercrm.search import fold
 
 
 class StockCategory(models.TextChoices):
-    FLOWER = "flower", "Цветы"
-    GREENERY = "greenery", "Зелень"
-    MATERIAL = "material", "Материалы"
-    PACKAGING = "packaging", "Упаковка"
-    OTHER = "other", "Прочее"
-
-
-STOCK_CATEGORY_EN = {
-    "flower": "Flowers",
-    "greenery": "Greenery",
-    "material": "Materials",
-    "packaging": "Packaging",
-    "other": "Other",
-}
+    FLOWER = "flower", _("Flowers")
+    GREENERY = "greenery", _("Greenery")
+    MATERIAL = "material", _("Materials")
+    PACKAGING = "packaging", _("Packaging")
+    OTHER = "other", pgettext_lazy("stock category", "Other")
 
 
 class StockUnit(models.TextChoices):
-    STEM = "stem", "стебель"
-    PCS = "pcs", "шт."
-    METRE = "m", "м"
-    PACK = "pack", "упаковка"
-
-
-STOCK_UNIT_EN = {"stem": "stem", "pcs": "pcs", "m": "metre", "pack": "pack"}
+    STEM = "stem", _("stem")
+    PCS = "pcs", _("pcs")
+    METRE = "m", _("metre")
+    PACK = "pack", _("pack")
 
 
 class MovementKind(models.TextChoices):
-    RECEIPT = "receipt", "Поступление"
-    CONSUMPTION = "consumption", "Расход на заказ"
-    WRITE_OFF = "write_off", "Списание"
-    ADJUSTMENT = "adjustment", "Инвентаризация"
-
-
-MOVEMENT_KIND_EN = {
-    "receipt": "Receipt",
-    "consumption": "Consumption",
-    "write_off": "Write-off",
-    "adjustment": "Stocktake",
-}
+    RECEIPT = "receipt", _("Receipt")
+    CONSUMPTION = "consumption", _("Consumption")
+    WRITE_OFF = "write_off", _("Write-off")
+    ADJUSTMENT = "adjustment", _("Stocktake")
 
 
 class WriteOffReason(models.TextChoices):
-    WILTED = "wilted", "Завял"
-    DAMAGED = "damaged", "Повреждён"
-    LOST = "lost", "Потерян"
-    OTHER = "other", "Другое"
-
-
-WRITE_OFF_REASON_EN = {"wilted": "Wilted", "damaged": "Damaged", "lost": "Lost", "other": "Other"}
+    WILTED = "wilted", _("Wilted")
+    DAMAGED = "damaged", _("Damaged")
+    LOST = "lost", _("Lost")
+    OTHER = "other", _("Other")
 
 
 def stock_match_key(name: str, height_cm: int | None) -> str:
@@ -74,24 +53,30 @@ class StockItem(SearchableModel, ShopOwnedModel):
     """One kind of stem or material a shop keeps (e.g. «Роза Фридом 60 см»), with what is on
     hand, what orders have reserved, and what one unit cost on average."""
 
-    name = models.CharField(max_length=NAME_MAX_LENGTH)
-    category = models.CharField(max_length=16, choices=StockCategory.choices, default=StockCategory.FLOWER)
-    height_cm = models.PositiveSmallIntegerField(null=True, blank=True)
-    unit = models.CharField(max_length=8, choices=StockUnit.choices, default=StockUnit.STEM)
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    category = models.CharField(
+        _("category"), max_length=16, choices=StockCategory.choices, default=StockCategory.FLOWER
+    )
+    height_cm = models.PositiveSmallIntegerField(_("height, cm"), null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=8, choices=StockUnit.choices, default=StockUnit.STEM)
     # Changed only by apps.warehouse.services, always with a movement in the same transaction.
-    quantity = models.IntegerField(default=0, editable=False)
+    quantity = models.IntegerField(_("on hand"), default=0, editable=False)
     # Held by confirmed orders (a planning signal; ``available`` may go negative).
-    reserved = models.IntegerField(default=0, editable=False)
+    reserved = models.IntegerField(_("reserved"), default=0, editable=False)
     # Weighted average of receipts in the shop's currency.
-    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"), editable=False)
-    retail_price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    min_quantity = models.IntegerField(default=0)
-    is_active = models.BooleanField(default=True)
+    unit_cost = models.DecimalField(
+        _("unit cost"), max_digits=12, decimal_places=2, default=Decimal("0.00"), editable=False
+    )
+    retail_price = models.DecimalField(_("retail price"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    min_quantity = models.IntegerField(_("minimum quantity"), default=0)
+    is_active = models.BooleanField(_("on sale"), default=True)
     match_key = models.CharField(max_length=260, editable=False)
 
     search_fields = ("name",)
 
     class Meta:
+        verbose_name = _("stock item")
+        verbose_name_plural = _("stock")
         ordering = ["name", "height_cm", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gte=0), name="warehouse_item_quantity_gte_0"),
@@ -104,7 +89,9 @@ class StockItem(SearchableModel, ShopOwnedModel):
         indexes = [models.Index(fields=["shop", "category"]), models.Index(fields=["shop", "is_active"])]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.height_cm} см" if self.height_cm else self.name
+        if self.height_cm:
+            return gettext("%(name)s %(height)s cm") % {"name": self.name, "height": self.height_cm}
+        return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.match_key = stock_match_key(self.name, self.height_cm)
@@ -122,26 +109,45 @@ class StockMovement(ShopOwnedModel):
     """One line of the stock ledger: a change of an item's on-hand quantity, why, by whom and
     for which supply or order. The sum of an item's deltas is its quantity."""
 
-    item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="movements")
-    kind = models.CharField(max_length=16, choices=MovementKind.choices)
-    delta = models.IntegerField()
-    balance_after = models.IntegerField()
+    item = models.ForeignKey(
+        StockItem, verbose_name=_("stock item"), on_delete=models.PROTECT, related_name="movements"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=MovementKind.choices)
+    delta = models.IntegerField(_("change"))
+    balance_after = models.IntegerField(_("balance after"))
     # For write-offs one of WriteOffReason; for stocktakes free text.
-    reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True, default="")
-    note = models.TextField(blank=True, default="")
+    reason = models.CharField(_("reason"), max_length=REASON_MAX_LENGTH, blank=True, default="")
+    note = models.TextField(_("note"), blank=True, default="")
     # The item's unit cost when the movement happened (values a write-off or a consumption).
-    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     supply = models.ForeignKey(
-        "supplies.Supply", on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+        "supplies.Supply",
+        verbose_name=_("supply"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="movements",
     )
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="stock_movements"
+        "orders.Order",
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stock_movements",
     )
 
     class Meta:
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(delta=0), name="warehouse_movement_delta_nonzero"),

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.shops.models import Shop
 from apps.warehouse.constants import REASON_MAX_LENGTH
@@ -33,7 +35,7 @@ ITEM_FIELDS = ("name", "category", "height_cm", "unit", "retail_price", "min_qua
 # Computed by the model on save; the shop is the caller's.
 NOT_VALIDATED = ("shop", "match_key", "search_text")
 # An item edited, moved or deleted while another request deleted it.
-VANISHED = "Складская позиция не найдена: её удалили."
+VANISHED = _("Stock item not found: it was deleted.")
 
 
 def _lock(shop: Shop, item_ids: list[int], *, one: bool = False) -> dict[int, StockItem]:
@@ -46,7 +48,9 @@ def _lock(shop: Shop, item_ids: list[int], *, one: bool = False) -> dict[int, St
     if unknown and one:
         raise NotFound(VANISHED)
     if unknown:
-        raise Invalid({"stock_item_id": [f"Складские позиции не найдены: {', '.join(map(str, unknown))}."]})
+        raise Invalid(
+            {"stock_item_id": [gettext("Stock items not found: %(ids)s.") % {"ids": ", ".join(map(str, unknown))}]}
+        )
     for item in found.values():
         item.was_low = is_low_stock(item)  # type: ignore[attr-defined]  # stock_low fires on the crossing
     return found
@@ -64,7 +68,7 @@ def _stock_changed(items: Iterable[StockItem]) -> None:
 def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
     low = 0 if allow_zero else 1
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not low <= quantity <= QUANTITY_MAX:
-        raise Invalid({"quantity": [f"Количество от {low} до {QUANTITY_MAX}."]})
+        raise Invalid({"quantity": [gettext("Quantity from %(min)d to %(max)d.") % {"min": low, "max": QUANTITY_MAX}]})
 
 
 def _movement(
@@ -120,14 +124,14 @@ def stock_item_delete(*, item: StockItem) -> None:
     is ``NotFound`` (404)."""
     item = lock_row(StockItem.objects.all(), item.pk, vanished=NotFound(VANISHED))
     if item.reserved > 0:
-        raise Protected("Позиция зарезервирована заказами; снимите её с продажи (is_active=false).")
+        raise Protected(gettext("The item is reserved by orders; take it off sale (is_active=false)."))
     if StockMovement.objects.filter(item=item).exists():
-        raise Protected("По позиции есть движения склада; снимите её с продажи (is_active=false).")
+        raise Protected(gettext("The item has stock movements; take it off sale (is_active=false)."))
     try:
         item.delete()  # Django's collector refuses PROTECT references before deleting anything
     except ProtectedError:
         raise Protected(
-            "Позиция используется (рецепты, поставки или заказы); снимите её с продажи (is_active=false)."
+            gettext("The item is in use (recipes, supplies or orders); take it off sale (is_active=false).")
         ) from None
 
 
@@ -136,7 +140,7 @@ def _ensure_unique(item: StockItem, *, name: str, height_cm: int | None) -> None
     constraint would answer 409)."""
     key = stock_match_key(name or "", height_cm)
     if StockItem.objects.filter(shop_id=item.shop_id, match_key=key).exclude(pk=item.pk).exists():
-        raise Invalid({"name": ["Позиция с таким названием и высотой уже есть."]})
+        raise Invalid({"name": [gettext("An item with this name and height already exists.")]})
 
 
 def weighted_unit_cost(*, on_hand: int, unit_cost: Decimal, received: int, unit_price: Decimal) -> Decimal:
@@ -153,7 +157,7 @@ def stock_receive(
     ``receipt`` movement and the new weighted-average unit cost."""
     _check_quantity(quantity)
     if unit_price < 0:
-        raise Invalid({"unit_price": ["Цена не может быть отрицательной."]})
+        raise Invalid({"unit_price": [gettext("The price cannot be negative.")]})
     locked = _lock(item.shop, [item.id], one=True)[item.id]
     locked.unit_cost = weighted_unit_cost(
         on_hand=locked.quantity, unit_cost=locked.unit_cost, received=quantity, unit_price=unit_price
@@ -199,9 +203,9 @@ def stock_write_off(
     ``InsufficientStock`` and changes nothing."""
     _check_quantity(quantity)
     if reason not in WriteOffReason.values:
-        raise Invalid({"reason": ["Причина: wilted, damaged, lost или other."]})
+        raise Invalid({"reason": [gettext("Reason: wilted, damaged, lost or other.")]})
     if reason == WriteOffReason.OTHER and not note.strip():
-        raise Invalid({"note": ["Опишите причину списания."]})
+        raise Invalid({"note": [gettext("Describe the reason for the write-off.")]})
     locked = _lock(item.shop, [item.id], one=True)[item.id]
     if locked.quantity < quantity:
         raise InsufficientStock(
@@ -221,9 +225,9 @@ def stock_adjust(*, item: StockItem, counted_quantity: int, reason: str, actor: 
     _check_quantity(counted_quantity, allow_zero=True)
     reason = reason.strip()
     if not reason:
-        raise Invalid({"reason": ["Укажите причину корректировки."]})
+        raise Invalid({"reason": [gettext("Give the reason for the adjustment.")]})
     if len(reason) > REASON_MAX_LENGTH:
-        raise Invalid({"reason": [f"Не длиннее {REASON_MAX_LENGTH} символов."]})
+        raise Invalid({"reason": [gettext("At most %(limit)d characters.") % {"limit": REASON_MAX_LENGTH}]})
     locked = _lock(item.shop, [item.id], one=True)[item.id]
     delta = counted_quantity - locked.quantity
     if delta == 0:
@@ -256,7 +260,14 @@ def stock_release(*, shop: Shop, lines: Mapping[int, int]) -> None:
     items = _lock(shop, list(lines))
     short = [item_id for item_id, quantity in sorted(lines.items()) if items[item_id].reserved < quantity]
     if short:
-        raise Invalid({"stock_item_id": [f"Резерв позиции {item_id} меньше возвращаемого." for item_id in short]})
+        raise Invalid(
+            {
+                "stock_item_id": [
+                    gettext("The reserve of item %(id)s is less than what is returned.") % {"id": item_id}
+                    for item_id in short
+                ]
+            }
+        )
     for item_id, quantity in sorted(lines.items()):
         items[item_id].reserved -= quantity
         items[item_id].save(update_fields=["reserved", "updated_at"])

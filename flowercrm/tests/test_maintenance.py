@@ -16,6 +16,6 @@ def test_maintenance_deletes_only_what_has_expired(shop, member, capsys) -> None
     fresh = IdempotencyKey.objects.create(shop=shop, user=user, scope="s", key="new", request_hash="h")
     call_command("maintenance")
     assert list(IdempotencyKey.objects.values_list("pk", flat=True)) == [fresh.pk]
-    assert "1 idempotency keys" in capsys.readouterr().out
+    assert "ключи идемпотентности: 1" in capsys.readouterr().out
     call_command("maintenance")  # idempotent
     assert IdempotencyKey.objects.count() == 1

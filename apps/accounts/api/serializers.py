@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -42,7 +43,7 @@ class LoginSerializer(serializers.Serializer[Any]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         username = attrs.get("username") or attrs.get("phone")
         if not username:
-            raise serializers.ValidationError({"username": ["Укажите телефон или email."]})
+            raise serializers.ValidationError({"username": [gettext("Give a phone or an email.")]})
         attrs["username"] = username
         return attrs
 

@@ -6,6 +6,7 @@ import logging
 
 from django.conf import settings
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -25,9 +26,9 @@ from flowercrm.auth import PublicEndpoint
 
 logger = logging.getLogger(__name__)
 
-SEND_OTP_DETAIL = (
-    "Если номер привязан к Telegram-боту FlowerCRM, код для входа отправлен туда. "
-    "Ещё не привязали? Откройте бота и нажмите «Отправить мой номер»."
+SEND_OTP_DETAIL = _(
+    "If the number is linked to the FlowerCRM Telegram bot, the login code was sent there. "
+    "Not linked yet? Open the bot and press “Send my number”."
 )
 
 
@@ -50,7 +51,7 @@ class SendOtpView(APIView):
         data = SendOtpSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         issued = otp.otp_send(phone=data.validated_data["phone"])
-        return Response({"detail": SEND_OTP_DETAIL, "expires_in": issued.expires_in, "bot_url": bot_url()})
+        return Response({"detail": str(SEND_OTP_DETAIL), "expires_in": issued.expires_in, "bot_url": bot_url()})
 
 
 class VerifyOtpView(APIView):

@@ -3,6 +3,7 @@ key names and skip the membership checks)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -31,7 +32,7 @@ from flowercrm.viewsets import ShopContextMixin
 
 
 class NoMembershipDenied(PermissionDenied):
-    default_detail = "Нет доступа ни к одному магазину (или к указанному)."
+    default_detail = _("No access to any shop (or to the one given).")
     default_code = "no_membership"
 
 

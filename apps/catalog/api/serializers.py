@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.catalog.constants import (
@@ -239,7 +240,7 @@ class ProductInputSerializer(serializers.Serializer[Any]):
     images = ImageIdListField(
         required=False,
         max_length=MAX_PRODUCT_IMAGES,
-        error_messages={"max_length": f"Не больше {MAX_PRODUCT_IMAGES} изображений у товара."},
+        error_messages={"max_length": _("At most {max_length} images per product.")},
     )
     primary_image_id = ShopImageField(required=False, allow_null=True)
 

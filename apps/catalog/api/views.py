@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
@@ -98,7 +99,7 @@ class CalculatorPermission(AreaPermission):
             return False
         if not (isinstance(request.data, dict) and request.data.get(SAVE_AS) is not None):
             return True
-        self.message = "Сохранять товары могут администратор и менеджер."
+        self.message = gettext("Only an administrator or a manager can save products.")
         auth = shop_auth(request)
         return auth is not None and roles.can(auth.role, view.area, view.action_permissions[SAVE_AS])
 

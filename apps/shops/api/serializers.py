@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from apps.shops.models import (
@@ -39,7 +40,7 @@ class DeliveryZoneSerializer(serializers.ModelSerializer[DeliveryZone]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # A PATCH of the shop is partial, and DRF passes that on to nested fields; a zone is
         # always sent whole.
-        missing = {f: ["Обязательное поле."] for f in ("name", "fee") if f not in attrs}
+        missing = {f: [str(self.fields[f].error_messages["required"])] for f in ("name", "fee") if f not in attrs}
         if missing:
             raise serializers.ValidationError(missing)
         return attrs
@@ -79,7 +80,7 @@ class ShopSettingsSerializer(serializers.ModelSerializer[Shop]):
 
     def validate_delivery_zones(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(value) > 100:
-            raise serializers.ValidationError("Не больше 100 зон.")
+            raise serializers.ValidationError(gettext("At most 100 zones."))
         return value
 
 

@@ -87,7 +87,7 @@ def test_create_shop_reuses_an_existing_user_and_keeps_their_password() -> None:
         "--admin-name",
         "Новое имя",
     )
-    assert "existing user" in out
+    assert "существующий пользователь, пароль не изменён" in out
     existing.refresh_from_db()
     assert existing.name == "Старое имя"
     assert existing.check_password(PASSWORD)
@@ -106,7 +106,7 @@ def test_duplicate_shop_name_is_refused_case_insensitively(name: str) -> None:
 
 @pytest.mark.parametrize("phone", ["12345", "phone", "", "+7 701 555 00 01 99"])
 def test_bad_phone_is_refused(phone: str) -> None:
-    with pytest.raises(CommandError, match="phone"):
+    with pytest.raises(CommandError, match="номер телефона"):
         run("create_shop", "Лилия", "--admin-phone", phone, "--admin-password", NEW_PASSWORD)
     assert not Shop.objects.exists()
 

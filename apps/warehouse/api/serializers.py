@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from apps.warehouse.constants import HEIGHT_MAX_CM, NAME_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
@@ -68,7 +69,7 @@ class StockItemInputSerializer(serializers.Serializer[Any]):
         sent = [f for f in LEDGER_FIELDS if f in self.initial_data]
         if sent:
             raise serializers.ValidationError(
-                {f: ["Меняется только через поставки, списания и инвентаризацию."] for f in sent}
+                {f: [gettext("Changed only through supplies, write-offs and stocktakes.")] for f in sent}
             )
         return attrs
 
@@ -80,7 +81,7 @@ class WriteOffSerializer(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["reason"] == WriteOffReason.OTHER and not attrs["note"].strip():
-            raise serializers.ValidationError({"note": ["Опишите причину списания."]})
+            raise serializers.ValidationError({"note": [gettext("Describe the reason for the write-off.")]})
         return attrs
 
 

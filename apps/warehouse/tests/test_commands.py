@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from apps.warehouse import services
 from apps.warehouse.models import StockItem, StockMovement
@@ -30,16 +32,16 @@ def ledger(shop, other_shop) -> list[StockItem]:
 
 
 def test_clean_ledger_exits_zero(ledger) -> None:
-    assert "Ledger OK: 3 items checked." in _run()
+    assert "Журнал склада сходится: проверено позиций: 3." in _run()
 
 
 def test_tampered_quantity_fails(ledger, shop, other_shop) -> None:
     a = ledger[0]
     StockItem.objects.filter(pk=a.pk).update(quantity=50)
-    with pytest.raises(CommandError, match="mismatches: 1"):
+    with pytest.raises(CommandError, match="Расхождения в журнале склада: 1 "):
         _run()
     # Only the other shop: still clean.
-    assert "1 items checked" in _run("--shop", str(other_shop.pk))
+    assert "проверено позиций: 1." in _run("--shop", str(other_shop.pk))
     with pytest.raises(CommandError):
         _run("--shop", str(shop.pk))
 
@@ -63,5 +65,24 @@ def test_broken_balance_chain_fails(ledger) -> None:
 
 
 def test_unknown_shop(ledger) -> None:
-    with pytest.raises(CommandError, match="not found"):
+    with pytest.raises(CommandError, match="не найден"):
         _run("--shop", "999999")
+
+
+def test_output_is_russian_by_default_even_when_another_language_is_active(ledger) -> None:
+    # A command called from code (a request in English, a test) still speaks the default.
+    with translation.override("en"):
+        assert "Журнал склада сходится: проверено позиций: 3." in _run()
+
+
+def test_output_in_english_on_request(ledger) -> None:
+    out = _run("--language", "en")
+    assert "Ledger OK: 3 items checked." in out
+    assert not re.search("[а-яА-ЯёЁ]", out)
+    with pytest.raises(CommandError, match="Shop 999999 not found"):
+        _run("--language", "en", "--shop", "999999")
+
+
+def test_unknown_language_is_refused() -> None:
+    with pytest.raises(CommandError, match="language"):
+        _run("--language", "de")

@@ -13,13 +13,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
+from flowercrm.management.base import TranslatedCommand
 from flowercrm.scopes import scopes_disabled
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = "Delete expired tokens, one-time codes, idempotency keys and unattached uploads."
 
     @scopes_disabled("purges expired rows of every shop at once")
@@ -28,5 +29,7 @@ class Command(BaseCommand):
         counts = []
         for what, path in settings.FLOWERCRM_MAINTENANCE.items():
             purge: Callable[[], int] = import_string(path)
-            counts.append(f"{purge()} {what}")
-        self.stdout.write(f"maintenance: expired tokens flushed, {', '.join(counts)} deleted")
+            counts.append(gettext("%(count)d %(what)s") % {"count": purge(), "what": gettext(what)})
+        self.stdout.write(
+            gettext("maintenance: expired tokens flushed, %(counts)s deleted") % {"counts": ", ".join(counts)}
+        )

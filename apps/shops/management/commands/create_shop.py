@@ -9,16 +9,18 @@ import sys
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext
 
 from apps.shops.selectors import shops_named
 from apps.shops.services import shop_create
 from flowercrm.errors import DomainError
+from flowercrm.management.base import TranslatedCommand
 from flowercrm.phone import normalize_phone
 from flowercrm.scopes import scopes_disabled
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = (
         "Create a shop and its first admin. An existing user with that phone is reused and keeps "
         "their password. The password comes from --admin-password, FLOWERCRM_ADMIN_PASSWORD, or a prompt. "
@@ -43,17 +45,22 @@ class Command(BaseCommand):
         try:
             phone = normalize_phone(options["admin_phone"])
         except ValidationError:
-            raise CommandError(f"Not a phone number: {options['admin_phone']!r}") from None
+            raise CommandError(gettext("Not a phone number: %(phone)r") % {"phone": options["admin_phone"]}) from None
         same_name = shops_named(name=options["name"])
         if same_name and not options["allow_duplicate_name"]:
             existing = ", ".join(f"#{s.id} {s.slug}" for s in same_name)
             raise CommandError(
-                f"Магазин «{options['name'].strip()}» уже существует ({existing}). "
-                "Другой магазин с тем же названием: --allow-duplicate-name."
+                gettext(
+                    "The shop “%(name)s” already exists (%(existing)s). "
+                    "Another shop with the same name: --allow-duplicate-name."
+                )
+                % {"name": options["name"].strip(), "existing": existing}
             )
         password = options["admin_password"] or os.environ.get("FLOWERCRM_ADMIN_PASSWORD") or None
         if password is None and sys.stdin.isatty():
-            password = getpass.getpass(f"Password for {phone} (empty: keep/none): ") or None
+            password = (
+                getpass.getpass(gettext("Password for %(phone)s (empty: keep/none): ") % {"phone": phone}) or None
+            )
         try:
             shop, staff = shop_create(
                 name=options["name"],
@@ -67,11 +74,14 @@ class Command(BaseCommand):
             errors = exc.extra.get("errors")
             raise CommandError(f"{exc.detail} {errors or ''}".strip()) from None
         if staff.existing_user:
-            note = " (existing user, password unchanged)"
+            note = gettext(" (existing user, password unchanged)")
         elif not password:
-            note = " (no password set: this admin logs in with a Telegram code until they set one)"
+            note = gettext(" (no password set: this admin logs in with a Telegram code until they set one)")
         else:
             note = ""
         self.stdout.write(
-            self.style.SUCCESS(f"Shop #{shop.id} «{shop.name}» ({shop.slug}) created; admin {phone}{note}.")
+            self.style.SUCCESS(
+                gettext("Shop #%(id)s “%(name)s” (%(slug)s) created; admin %(phone)s%(note)s.")
+                % {"id": shop.id, "name": shop.name, "slug": shop.slug, "phone": phone, "note": note}
+            )
         )

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce, Lag
+from django.utils.translation import gettext
 
 from apps.shops.models import Shop
 from apps.warehouse.models import StockItem, StockMovement
+from flowercrm.management.base import TranslatedCommand
 from flowercrm.scopes import scopes_disabled
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = "Verify that every stock item's quantity matches its movement ledger."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,7 +34,7 @@ class Command(BaseCommand):
         shop_id = options.get("shop")
         if shop_id is not None:
             if not Shop.objects.filter(pk=shop_id).exists():
-                raise CommandError(f"Shop {shop_id} not found.")
+                raise CommandError(gettext("Shop %(id)s not found.") % {"id": shop_id})
             items = items.filter(shop_id=shop_id)
             movements = movements.filter(shop_id=shop_id)
 
@@ -84,5 +86,8 @@ class Command(BaseCommand):
         for line in problems:
             self.stdout.write(self.style.ERROR(line))
         if problems:
-            raise CommandError(f"Ledger mismatches: {len(problems)} (items checked: {count}).")
-        self.stdout.write(self.style.SUCCESS(f"Ledger OK: {count} items checked."))
+            raise CommandError(
+                gettext("Ledger mismatches: %(problems)d (items checked: %(count)d).")
+                % {"problems": len(problems), "count": count}
+            )
+        self.stdout.write(self.style.SUCCESS(gettext("Ledger OK: %(count)d items checked.") % {"count": count}))
