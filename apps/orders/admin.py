@@ -103,7 +103,7 @@ class PaymentFilter(admin.SimpleListFilter):
     """``?payment=unpaid|partial|paid|refunded|owing``; ``owing`` is what the shop still has
     to collect: unpaid or partially paid, not cancelled."""
 
-    title = _("payment")
+    title = _("payment status")
     parameter_name = "payment"
     OWING = "owing"
     STATUSES = {
@@ -473,7 +473,7 @@ class OrderAdmin(OrderDeskMixin, ShopScopedAdmin):
     def courier_name(self, obj: Order) -> str:
         return (obj.courier.name or obj.courier.phone) if obj.courier else "—"
 
-    @admin.display(description=_("payment"), ordering="payment_status")
+    @admin.display(description=_("payment status"), ordering="payment_status")
     def payment_badge(self, obj: Order) -> str:
         status = PaymentStatus(obj.payment_status)
         return badge(status.label, PAYMENT_COLOURS.get(status, "#6b7280"))
