@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -165,7 +165,7 @@ class ProductSelect(AutocompleteSelect):
 class ItemForm(forms.ModelForm):
     # The bounds of an ordered quantity (the API's and the database's), so a 0 is an error on
     # its row rather than a constraint's message.
-    quantity = forms.IntegerField(label=_("quantity"), min_value=1, max_value=QUANTITY_MAX, initial=1)
+    quantity = forms.IntegerField(label=capfirst(_("quantity")), min_value=1, max_value=QUANTITY_MAX, initial=1)
 
     class Meta:
         model = OrderItem
@@ -272,15 +272,15 @@ FORM_NAMES = {**{api: form for form, api in API_NAMES.items()}, "customer_obj": 
 
 class OrderForm(forms.ModelForm):
     new_customer_phone = forms.CharField(
-        label=_("new buyer's phone"),
+        label=capfirst(_("new buyer's phone")),
         required=False,
         max_length=32,
         help_text=_("When the buyer is not found above: any format, e.g. 8 701 123 45 67."),
     )
-    new_customer_name = forms.CharField(label=_("new buyer's name"), required=False, max_length=150)
-    source = forms.ChoiceField(label=_("source"), required=False, choices=[("", "—"), *Source.choices])
+    new_customer_name = forms.CharField(label=capfirst(_("new buyer's name")), required=False, max_length=150)
+    source = forms.ChoiceField(label=capfirst(_("source")), required=False, choices=[("", "—"), *Source.choices])
     delivery_fee = forms.DecimalField(
-        label=_("delivery fee"),
+        label=capfirst(_("delivery fee")),
         required=False,
         min_value=Decimal(0),
         max_digits=12,
@@ -288,7 +288,7 @@ class OrderForm(forms.ModelForm):
         help_text=_("Empty: the zone's fee, else the shop's default (0 for pickup)."),
     )
     discount = forms.DecimalField(
-        label=_("discount"), required=False, min_value=Decimal(0), max_digits=12, decimal_places=2
+        label=capfirst(_("discount")), required=False, min_value=Decimal(0), max_digits=12, decimal_places=2
     )
 
     # What the services refused on the previous try of this very POST (see OrderAdmin).
@@ -297,6 +297,10 @@ class OrderForm(forms.ModelForm):
     class Meta:
         model = Order
         fields: list[str] = []
+        widgets = {
+            "card_text": forms.Textarea(attrs={"rows": 3, "cols": 60}),
+            "comment": forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
