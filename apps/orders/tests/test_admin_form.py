@@ -323,3 +323,25 @@ def test_florists_and_couriers_cannot_add(member, shop, role) -> None:
     product = make_product(shop)
     assert worker.post(ADD, body([(product.pk, 1)])).status_code in (302, 403)
     assert Order.objects.count() == 0
+
+
+def test_an_edit_shows_the_services_warnings(client, shop, manager) -> None:
+    order = make_order(shop, manager.user)
+    response = client.post(change_url(order), _change_body(client, order, delivery_date="2020-01-10"), follow=True)
+    assert [m.level_tag for m in response.context["messages"]].count("warning") == 1
+    order.refresh_from_db()
+    assert order.delivery_date == dt.date(2020, 1, 10)
+
+
+def test_the_product_search_offers_active_products_of_the_users_shops(client, shop, other_shop) -> None:
+    active = make_product(shop)
+    retired = make_product(shop)
+    retired.is_active = False
+    retired.save()
+    theirs = make_product(other_shop)
+    query = {"app_label": "orders", "model_name": "orderitem", "field_name": "product", "term": ""}
+    found = client.get("/admin/orders/order/product-autocomplete/", query).json()["results"]
+    assert {row["id"] for row in found} == {str(active.pk)}
+    # Asking for another shop's products gives nothing more.
+    found = client.get("/admin/orders/order/product-autocomplete/", {**query, "shop": other_shop.pk}).json()
+    assert str(theirs.pk) not in {row["id"] for row in found["results"]}
