@@ -15,6 +15,7 @@ Environment:
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import os
 import shutil
@@ -125,3 +126,85 @@ def overflow(page: Page) -> dict[str, Any]:
             " clientWidth: document.documentElement.clientWidth})"
         )
     )
+
+
+# --- A shop with a realistic day ------------------------------------------------------------------
+
+
+def tomorrow() -> dt.date:
+    """Tomorrow in the shops' time zone (the tests' shops keep the default one)."""
+    from django.utils import timezone
+
+    return timezone.localdate() + dt.timedelta(days=1)
+
+
+def fill_shop(shop: Shop, *, label: str, phone_block: str) -> dict[str, Any]:
+    """A shop's day, every visible name carrying ``label`` (so a page can be searched for
+    another shop's rows): staff, stock, products with recipes, a regular customer with several
+    addresses, dates and phones, orders (one confirmed: a production task with a florist), a
+    supply. ``phone_block`` is 3 digits that make the phones of this shop unique."""
+    from apps.customers.tests.factories import AddressFactory, ImportantDateFactory, TagFactory
+    from apps.orders.models import Order
+    from apps.orders.services import order_transition
+    from apps.orders.tests.factories import make_customer, make_order, make_product, make_stock
+    from apps.production.models import ProductionTask
+    from apps.supplies.tests.factories import SupplyFactory, SupplyLineFactory
+    from flowercrm.roles import Role
+
+    manager = staff(shop, Role.MANAGER, f"+7701{phone_block}0001", name=f"Менеджер {label}")
+    florist = staff(shop, Role.FLORIST, f"+7701{phone_block}0002", name=f"Флорист {label}")
+    courier = staff(shop, Role.COURIER, f"+7701{phone_block}0003", name=f"Курьер {label}")
+    rose = make_stock(shop, name=f"Роза Эквадор {label}", quantity=200, unit_price="450")
+    eucalyptus = make_stock(shop, name=f"Эвкалипт Цинерея {label}", quantity=80, unit_price="300")
+    bouquet = make_product(shop, price="18500", recipe={rose: 15, eucalyptus: 3})
+    bouquet.name = f"Букет «Нежность» {label}"
+    bouquet.save(update_fields=["name"])
+    basket = make_product(shop, price="32000", recipe={rose: 25})
+    basket.name = f"Корзина роз {label}"
+    basket.save(update_fields=["name"])
+    regular = make_customer(shop, phone=f"+7702{phone_block}1001", name=f"Айгерим Сейтказиева {label}")
+    for n, address in enumerate(
+        [
+            "ул. Абая 150/230, кв. 45, подъезд 3, домофон 45К",
+            "мкр. Самал-2, д. 58, офис 12 (бизнес-центр «Нурлы Тау»)",
+            "пр. Достык 240, ЖК «Хан Тенгри», блок Б, кв. 118",
+        ]
+    ):
+        AddressFactory(customer=regular, address=f"{address} {label}", label=f"Адрес {n + 1}")
+    ImportantDateFactory(customer=regular, title=f"День рождения мамы {label}", day=12, month=4)
+    ImportantDateFactory(customer=regular, title=f"Годовщина свадьбы {label}", day=3, month=9)
+    TagFactory(customer=regular, name="постоянный")
+    for n in range(2):
+        make_customer(shop, phone=f"+7702{phone_block}100{n + 2}", name=f"Дана Муратова {n} {label}")
+    orders = []
+    for n, product in enumerate([bouquet, basket, bouquet]):
+        orders.append(
+            make_order(
+                shop,
+                manager.user,
+                product,
+                customer=regular,
+                quantity=n + 1,
+                delivery_date=tomorrow(),
+                delivery_address=f"пр. Достык 240, ЖК «Хан Тенгри», блок Б, кв. 118 {label}",
+                card_text=f"С днём рождения! Пусть каждый день будет солнечным. {label}",
+                courier=courier.user,
+            )
+        )
+    order_transition(order=orders[0], to="confirmed", actor=manager.user, role=Role.MANAGER)
+    ProductionTask.objects.filter(order=orders[0]).update(florist=florist.user)
+    Order.objects.filter(pk=orders[0].pk).update(florist=florist.user)
+    supply = SupplyFactory(shop=shop, supplier__name=f"ТОО «Цветы Голландии» {label}", notes=f"К 8 марта {label}")
+    SupplyLineFactory(supply=supply, stock_item=rose, quantity=100)
+    SupplyLineFactory(supply=supply, stock_item=eucalyptus, quantity=40)
+    return {
+        "manager": manager,
+        "florist": florist,
+        "courier": courier,
+        "customer": regular,
+        "products": [bouquet, basket],
+        "stock": [rose, eucalyptus],
+        "orders": orders,
+        "task": ProductionTask.objects.get(order=orders[0]),
+        "supply": supply,
+    }
