@@ -62,6 +62,8 @@ def skip_reason() -> str | None:
     """Why the browser tests cannot run here (None when they can)."""
     if importlib.util.find_spec("playwright") is None:
         return "browser tests need the playwright package (pip install -e '.[dev]')"
+    if os.environ.get("FLOWERCRM_CHROMIUM", "").strip().lower() == "none":
+        return "browser tests turned off (FLOWERCRM_CHROMIUM=none)"
     if chromium_path() is None:
         return (
             "browser tests need Chromium: no `chromium` or `chromium-browser` on the PATH "
