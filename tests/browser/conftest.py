@@ -61,18 +61,18 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def base_url(live_server: Any, transactional_db: None) -> str:
+def server_url(live_server: Any, transactional_db: None) -> str:
     """The live server (a WSGI server in a thread, static files served); the data a test builds
     is committed, so the server's own connection sees it."""
     return str(live_server.url)
 
 
 @pytest.fixture
-def page(browser: Browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+def page(browser: Browser, server_url: str, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A new browser context (no cookies, a Russian locale, 1366×768) and a page in it; when the
     test fails, its screenshot and HTML go to ``.artifacts/browser/<test>.png|.html``."""
     context = browser.new_context(
-        base_url=base_url,
+        base_url=server_url,
         viewport=support.VIEWPORT,  # type: ignore[arg-type]
         locale=support.LOCALE,
         extra_http_headers={"Accept-Language": "ru-RU,ru;q=0.9"},
@@ -99,11 +99,11 @@ def _keep_artifacts(tab: Page, test_name: str) -> None:
 
 
 @pytest.fixture
-def login_as(page: Page, base_url: str) -> Callable[[Membership], None]:
+def login_as(page: Page, server_url: str) -> Callable[[Membership], None]:
     """``login_as(membership)``: the page's context is logged in as that member (a session
     cookie; ``support.login_form`` logs in through the form)."""
 
     def log_in(membership: Membership) -> None:
-        support.login_session(page.context, base_url, membership)
+        support.login_session(page.context, server_url, membership)
 
     return log_in

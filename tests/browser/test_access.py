@@ -69,14 +69,14 @@ def test_manager_logs_in_and_sees_the_admin_in_russian(page: Page, shop: Shop) -
     expect(page.locator("h1")).to_have_text("Администрирование приложения «Заказы»")
 
 
-LISTS = {
-    "/admin/orders/order/": "заказ",
-    "/admin/customers/customer/": "клиент",
-    "/admin/catalog/product/": "товар",
-    "/admin/warehouse/stockitem/": "",
-    "/admin/supplies/supply/": "поставк",
-    "/admin/production/productiontask/": "",
-}
+LISTS = [
+    "/admin/orders/order/",
+    "/admin/customers/customer/",
+    "/admin/catalog/product/",
+    "/admin/warehouse/stockitem/",
+    "/admin/supplies/supply/",
+    "/admin/production/productiontask/",
+]
 
 
 def test_the_manager_reads_model_names_in_russian(page: Page, login_as: LoginAs, shop: Shop) -> None:
@@ -87,11 +87,11 @@ def test_the_manager_reads_model_names_in_russian(page: Page, login_as: LoginAs,
     english = {
         text.strip()
         for text in page.locator("#content-main caption, #content-main th[scope=row]").all_inner_texts()
-        if re.search(r"[A-Za-z]", text)
+        if re.search(r"[A-Za-z]", text.replace("FlowerCRM", "").replace("FLOWERCRM", ""))
     }
-    for path, word in LISTS.items():
+    for path in LISTS:
         page.goto(path)
         heading = page.locator("#content h1").inner_text()
-        if re.search(r"[A-Za-z]", heading) or word not in heading.lower():
+        if re.search(r"[A-Za-z]", heading) or not heading.startswith("Выберите"):
             english.add(f"{path}: {heading}")
     assert not english, sorted(english)
