@@ -51,7 +51,10 @@ def desk_merged() -> bool:
 
     request = RequestFactory().get("/admin/orders/order/add/")
     request.user = SimpleNamespace(is_active=True, is_staff=True, is_superuser=True, pk=0)  # type: ignore[assignment]
-    return bool(admin.site.get_model_admin(Order).has_add_permission(request))
+    try:
+        return bool(admin.site.get_model_admin(Order).has_add_permission(request))
+    except Exception:  # noqa: BLE001  (the desk asks something this fake request lacks: it is there)
+        return True
 
 
 pytestmark = [
