@@ -52,7 +52,11 @@ def cell_text(cell: Cell) -> str:
         return cell.strftime("%d.%m.%Y") if cell.time() == dt.time.min else cell.isoformat(sep=" ")
     if isinstance(cell, dt.date):
         return cell.strftime("%d.%m.%Y")
-    return str(cell).strip()
+    text = str(cell).strip()
+    # An export quotes text a spreadsheet would run as a formula (``exports.csv_safe``).
+    if text[:1] == "'" and text[1:2] in ("=", "@", "+", "-"):
+        return text[1:]
+    return text
 
 
 def parse_text(cell: Cell) -> str:

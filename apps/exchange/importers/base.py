@@ -191,17 +191,20 @@ def run_import(
     with transaction.atomic():
         for batch in _batches(source.rows, importer.batch_size):
             good: list[Row] = []
+            bad: list[tuple[Row, list[RowError]]] = []
             for line, cells in batch:
                 row, errors = parse_row(header, line, cells)
                 if errors:
-                    failed(row, errors)
+                    bad.append((row, errors))
                 else:
                     good.append(row)
             for row, outcome in zip(good, _apply_batch(importer, good), strict=True):
                 if isinstance(outcome, str):
                     setattr(report, outcome, getattr(report, outcome) + 1)
                 else:
-                    failed(row, _row_errors(importer, header, row, outcome))
+                    bad.append((row, _row_errors(importer, header, row, outcome)))
+            for row, errors in sorted(bad, key=lambda pair: pair[0].line):
+                failed(row, errors)
             if on_progress is not None:
                 on_progress(len(batch))
         report.committed = not dry_run and (partial or report.failed == 0)

@@ -142,8 +142,12 @@ class ImportCommand(BaseCommand):
                 "rate": report.rate,
             }
         )
+        if options["dry_run"] and report.failed:
+            raise CommandError(
+                gettext("Dry run: %(failed)s rows failed; nothing was written.") % {"failed": report.failed}
+            )
         if options["dry_run"]:
-            self.stdout.write(gettext("Dry run: nothing was written."))
+            self.stdout.write(self.style.SUCCESS(gettext("Dry run: every row is valid; nothing was written.")))
         elif not report.committed:
             raise CommandError(
                 gettext("Nothing was written: %(failed)s rows failed (--partial keeps the good rows).")
