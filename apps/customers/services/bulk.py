@@ -113,10 +113,18 @@ def _apply_round(
         known |= {phone: by_id[owner] for phone, owner in extra_owner.items() if owner in by_id}
 
     pending: list[_Pending] = []
+    deferred: list[int] = []
+    touched: set[int] = set()
     for index in indexes:
         phone = phones[index] or ""  # rounds hold rows with a valid phone only
+        found = known.get(phone)
+        if found is not None and found.pk in touched:
+            deferred.append(index)  # a main and an extra phone of one customer: one after the other
+            continue
+        if found is not None:
+            touched.add(found.pk)
         try:
-            pending.append(_prepare(shop, rows[index], phone, index, known.get(phone), update=update))
+            pending.append(_prepare(shop, rows[index], phone, index, found, update=update))
         except Invalid as exc:
             outcomes[index] = _errors(exc)
 
@@ -124,6 +132,8 @@ def _apply_round(
     for item in pending:
         changed = item.created or item.fields or item.tags or item.addresses or item.dates
         outcomes[item.index] = CREATED if item.created else (UPDATED if changed else UNCHANGED)
+    if deferred:
+        _apply_round(shop, rows, phones, deferred, outcomes, update=update)
 
 
 def _errors(exc: Invalid) -> dict[str, Any]:
