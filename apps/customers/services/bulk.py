@@ -149,8 +149,9 @@ def _prepare(
     if len(values.get("notes", "")) > MAX_NOTES:
         raise Invalid({"notes": [gettext("At most %(limit)s characters.") % {"limit": MAX_NOTES}]})
     if customer is None:
-        item = _Pending(index=index, customer=Customer(shop=shop), created=True)
-        apply_fields(item.customer, {"phone": phone, **values}, check_phone=False)
+        # The phone is already normalised (and looked up) by ``customers_import``.
+        item = _Pending(index=index, customer=Customer(shop=shop, phone=phone), created=True)
+        apply_fields(item.customer, values, check_phone=False)
     else:
         item = _Pending(index=index, customer=customer, created=False)
         changes = {
