@@ -44,9 +44,10 @@ def generate(directory: Path, customers: int, stock: int, small: int) -> dict[st
     rng = random.Random(14)
     prefixes = ["701", "702", "705", "707", "747", "777", "778", "775"]
     files = {"customers": directory / "customers.csv", "small": directory / "customers_small.csv"}
-    with files["customers"].open("w", encoding="utf-8", newline="") as big, files["small"].open(
-        "w", encoding="utf-8", newline=""
-    ) as little:
+    with (
+        files["customers"].open("w", encoding="utf-8", newline="") as big,
+        files["small"].open("w", encoding="utf-8", newline="") as little,
+    ):
         writers = [csv.writer(big), csv.writer(little)]
         for writer in writers:
             writer.writerow(CUSTOMER_HEADER)
