@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from apps.catalog.models import ProductCategory
 from apps.customers.models import Source
@@ -244,7 +244,7 @@ def format_plain(value: Any) -> Cell:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
+        return pgettext("file cell", "yes") if value else pgettext("file cell", "no")
     return value
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from tqdm import tqdm
 
 from apps.exchange.columns import CellError, cell_text
@@ -53,7 +53,7 @@ class ErrorFile:
         self.handle: IO[str] = path.open("w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.handle, delimiter=delimiter or ";")
         self.width = len(header)
-        self.writer.writerow([cell_text(c) for c in header] + [gettext("error")])
+        self.writer.writerow([cell_text(c) for c in header] + [pgettext("file column", "error")])
 
     def add(self, row: Row, errors: list[RowError]) -> None:
         cells = [cell_text(c) for c in row.cells] + [""] * max(self.width - len(row.cells), 0)
@@ -88,7 +88,7 @@ class ImportCommand(BaseCommand):
         except ReadError as exc:
             raise CommandError(str(exc)) from None
         show_bar = not options["quiet"] and sys.stderr.isatty()
-        bar = tqdm(total=source.total, unit=gettext("rows"), disable=not show_bar, file=sys.stderr)
+        bar = tqdm(total=source.total, unit=pgettext("progress unit", "rows"), disable=not show_bar, file=sys.stderr)
         errors_file = ErrorFile(options["errors"], source.header, source.delimiter) if options["errors"] else None
 
         def on_error(row: Row, errors: list[RowError]) -> None:

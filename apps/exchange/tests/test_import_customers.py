@@ -218,3 +218,10 @@ def test_missing_required_column_and_unknown_columns(shop, tmp_path: Path) -> No
     path = write_csv(tmp_path / "c2.csv", [["телефон", "лишняя"], ["87011234567", "x"]])
     result = run("customers", path, shop)
     assert result.error is None and "лишняя" in result.out
+
+
+def test_messages_in_the_active_language_russian_by_default(shop, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "bad.csv", BAD[:3])
+    result = run("customers", path, shop, language="ru")
+    assert "строка 3, телефон «123»: Некорректный номер телефона." in result.out
+    assert "Строк: 2; создано 1" in result.out
