@@ -283,16 +283,16 @@ def stock_count_import(
     cost_changed = False
     if unit_cost is not None:
         unit_cost = unit_cost.quantize(CENT, rounding=ROUND_HALF_UP)
-        has_receipts = StockMovement.objects.filter(item=locked, kind=MovementKind.RECEIPT).exists()
-        if not has_receipts and unit_cost != locked.unit_cost:
+        if unit_cost != locked.unit_cost and not locked.movements.filter(kind=MovementKind.RECEIPT).exists():
             locked.unit_cost = unit_cost
-            locked.save(update_fields=["unit_cost", "updated_at"])
             cost_changed = True
     delta = counted_quantity - locked.quantity
     if delta == 0:
+        if cost_changed:
+            locked.save(update_fields=["unit_cost", "updated_at"])
         return None, cost_changed
     locked.quantity = counted_quantity
-    locked.save(update_fields=["quantity", "updated_at"])
+    locked.save(update_fields=["quantity", "unit_cost", "updated_at"])
     movement = _movement(locked, kind=MovementKind.ADJUSTMENT, delta=delta, actor=actor, reason=IMPORT_REASON)
     _stock_changed([locked])
     return movement, cost_changed
