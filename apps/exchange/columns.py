@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from django.db import models
@@ -118,21 +119,25 @@ def choice_parser(choices: type[models.TextChoices]) -> Callable[[Cell], str]:
         text = fold(cell_text(cell))
         if not text:
             return ""
-        for code, label in choices.choices:
-            if text == fold(code) or text in _labels(label):
-                return str(code)
+        code = _choice_codes(choices).get(text)
+        if code is not None:
+            return code
         allowed = ", ".join(str(code) for code in choices.values)
         raise CellError(gettext("Unknown value; allowed: %(allowed)s.") % {"allowed": allowed})
 
     return parse
 
 
-def _labels(label: Any) -> set[str]:
-    found = {fold(str(label))}
-    for language in ("ru", "en"):
+@lru_cache(maxsize=32)
+def _choice_codes(choices: type[models.TextChoices]) -> dict[str, str]:
+    """Folded code and labels (Russian and English) → code; built once per choices class."""
+    codes: dict[str, str] = {}
+    for language in ("en", "ru"):
         with translation.override(language):
-            found.add(fold(str(label)))
-    return found
+            for code, label in choices.choices:
+                codes.setdefault(fold(str(label)), str(code))
+    codes.update({fold(str(code)): str(code) for code in choices.values})
+    return codes
 
 
 def choice_label(choices: type[models.TextChoices]) -> Callable[[Any], Cell]:
