@@ -225,3 +225,23 @@ def test_messages_in_the_active_language_russian_by_default(shop, tmp_path: Path
     result = run("customers", path, shop, language="ru")
     assert "строка 3, телефон «123»: Некорректный номер телефона." in result.out
     assert "Строк: 2; создано 1" in result.out
+
+
+def test_sheet_encoding_and_delimiter_options(shop, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.append(["не те данные"])
+    second = book.create_sheet("Клиенты")
+    second.append(["телефон", "имя"])
+    second.append(["87011234567", "Айгерим"])
+    book.save(tmp_path / "two.xlsx")
+    assert run("customers", tmp_path / "two.xlsx", shop).error is not None  # the first sheet has no phone column
+    assert run("customers", tmp_path / "two.xlsx", shop, sheet="Нет").error is not None
+    assert run("customers", tmp_path / "two.xlsx", shop, sheet="Клиенты").error is None
+    path = tmp_path / "pipe.csv"
+    path.write_bytes("телефон|имя\n87021112233|Дана\n".encode("cp1251"))
+    assert run("customers", path, shop, delimiter="|", encoding="cp1251").error is None
+    assert sorted(Customer.objects.filter(shop=shop).values_list("name", flat=True)) == ["Айгерим", "Дана"]
