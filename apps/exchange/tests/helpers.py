@@ -47,7 +47,8 @@ def run(kind: str, path: Path, shop: Any, *, language: str = "en", **options: An
     out = io.StringIO()
     with translation.override(language):
         try:
-            call_command(f"import_{kind}", str(path), shop=str(shop.pk), quiet=True, stdout=out, **options)
+            options.setdefault("quiet", True)
+            call_command(f"import_{kind}", str(path), shop=str(shop.pk), stdout=out, **options)
         except CommandError as exc:
             return Result(out.getvalue(), str(exc))
     return Result(out.getvalue(), None)

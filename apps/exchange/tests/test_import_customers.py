@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -245,3 +247,22 @@ def test_sheet_encoding_and_delimiter_options(shop, tmp_path: Path) -> None:
     path.write_bytes("телефон|имя\n87021112233|Дана\n".encode("cp1251"))
     assert run("customers", path, shop, delimiter="|", encoding="cp1251").error is None
     assert sorted(Customer.objects.filter(shop=shop).values_list("name", flat=True)) == ["Айгерим", "Дана"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(shop, tmp_path: Path, monkeypatch) -> None:
+    path = write_csv(tmp_path / "c.csv", [RU, *ROWS])
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    run("customers", path, shop, dry_run=True, quiet=False)
+    assert "2/2" in terminal.getvalue()
+    terminal.truncate(0)
+    run("customers", path, shop, dry_run=True)  # --quiet
+    assert terminal.getvalue().strip("\x00") == ""
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # piped: no bar
+    run("customers", path, shop, dry_run=True, quiet=False)
+    assert "2/2" not in sys.stderr.getvalue()
