@@ -13,6 +13,7 @@ urlpatterns = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
     path("api/", include("apps.accounts.api.urls")),
     path("api/", include("apps.shops.api.urls")),
+    path("api/", include("apps.exchange.api.urls")),  # before the routers: customers/export/ is no <pk>
     path("api/", include("apps.customers.api.urls")),
     path("api/", include("apps.catalog.api.urls")),
     path("api/", include("apps.warehouse.api.urls")),

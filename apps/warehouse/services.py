@@ -23,7 +23,7 @@ from apps.warehouse.events import publish_stock_low
 from apps.warehouse.models import MovementKind, StockItem, StockMovement, WriteOffReason, stock_match_key
 from apps.warehouse.selectors import is_low_stock
 from flowercrm.errors import InsufficientStock, Invalid, NotFound, Protected
-from flowercrm.limits import QUANTITY_MAX
+from flowercrm.limits import MONEY_MAX, QUANTITY_MAX
 from flowercrm.locking import lock_row
 from flowercrm.updates import model_update, model_validate
 
@@ -272,3 +272,37 @@ def stock_release(*, shop: Shop, lines: Mapping[int, int]) -> None:
         items[item_id].reserved -= quantity
         items[item_id].save(update_fields=["reserved", "updated_at"])
     _stock_changed(items.values())
+
+
+# The reason of the ``adjustment`` a file import makes (ARCHITECTURE §11.3).
+IMPORT_REASON = "import"
+
+
+@transaction.atomic
+def stock_count_import(
+    *, item: StockItem, counted_quantity: int, unit_cost: Decimal | None, actor: User | None
+) -> tuple[StockMovement | None, bool]:
+    """A counted on-hand figure from an imported file: an ``adjustment`` movement with reason
+    ``import`` to ``counted_quantity`` (none when it matches) and, for an item that has no
+    receipt yet, ``unit_cost`` as its opening unit cost (an item with receipts keeps the
+    weighted average of its receipts). Answers the movement and whether the cost changed."""
+    _check_quantity(counted_quantity, allow_zero=True)
+    if unit_cost is not None and not Decimal(0) <= unit_cost <= MONEY_MAX:
+        raise Invalid({"unit_cost": [gettext("From 0 to %(max)s.") % {"max": MONEY_MAX}]})
+    locked = _lock(item.shop, [item.id], one=True)[item.id]
+    cost_changed = False
+    if unit_cost is not None:
+        unit_cost = unit_cost.quantize(CENT, rounding=ROUND_HALF_UP)
+        if unit_cost != locked.unit_cost and not locked.movements.filter(kind=MovementKind.RECEIPT).exists():
+            locked.unit_cost = unit_cost
+            cost_changed = True
+    delta = counted_quantity - locked.quantity
+    if delta == 0:
+        if cost_changed:
+            locked.save(update_fields=["unit_cost", "updated_at"])
+        return None, cost_changed
+    locked.quantity = counted_quantity
+    locked.save(update_fields=["quantity", "unit_cost", "updated_at"])
+    movement = _movement(locked, kind=MovementKind.ADJUSTMENT, delta=delta, actor=actor, reason=IMPORT_REASON)
+    _stock_changed([locked])
+    return movement, cost_changed

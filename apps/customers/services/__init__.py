@@ -7,6 +7,7 @@ order statistics) lives in ``apps.orders.customers``: customers sit below orders
 import them (tests/test_import_graph.py).
 """
 
+from apps.customers.services.bulk import customers_import
 from apps.customers.services.edit import (
     CUSTOMER_FIELDS,
     HAS_ORDERS,
@@ -36,5 +37,6 @@ __all__ = [
     "customer_merge_plan",
     "customer_update",
     "customer_upsert_by_phone",
+    "customers_import",
     "phone_taken",
 ]

@@ -24,6 +24,7 @@ counter while another held the customer and waited for the counter would deadloc
 that holds an order or stock lock ever waits for a counter or a customer.
 """
 
+from apps.orders.services.history import order_import_history
 from apps.orders.services.intake import (
     DETAIL_FIELDS,
     MONEY_FIELDS,
@@ -49,6 +50,7 @@ __all__ = [
     "assembly_lines",
     "order_comment_add",
     "order_create",
+    "order_import_history",
     "order_issue_report",
     "order_issue_resolve",
     "order_lock",

@@ -26,7 +26,7 @@ from apps.orders.services.stock import reserve_again
 from apps.production import queue
 from apps.shops.models import DeliveryZone, Shop
 from flowercrm.errors import Conflict, Invalid
-from flowercrm.limits import MONEY_MAX
+from flowercrm.limits import MONEY_MAX, QUANTITY_MAX
 from flowercrm.locking import lock_row
 from flowercrm.money import quantize_money
 from flowercrm.updates import Changes, model_update, model_validate
@@ -78,8 +78,9 @@ def _next_number(shop: Shop) -> int:
     return counter.last_number
 
 
-def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]]) -> list[OrderItem]:
-    """Order lines priced from the catalog: ``[{"product": Product, "quantity": int}]``."""
+def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]], allow_inactive: bool = False) -> list[OrderItem]:
+    """Order lines priced from the catalog: ``[{"product": Product, "quantity": int}]``
+    (``allow_inactive``: a product taken off sale, for orders of the past)."""
     if not lines:
         raise Invalid({"items": [gettext("Add at least one item.")]})
     ids = [line["product"].id for line in lines]
@@ -88,8 +89,12 @@ def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]]) -> list[OrderIte
     items = []
     for line in lines:
         product = products.get(line["product"].id)
-        if product is None or not product.is_active:
+        if product is None or not (product.is_active or allow_inactive):
             errors.append({"product_id": [gettext("The product is not available for ordering.")]})
+            continue
+        quantity = line["quantity"]
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= QUANTITY_MAX:
+            errors.append({"quantity": [gettext("Quantity from 1 to %(max)s.") % {"max": QUANTITY_MAX}]})
             continue
         unit_price = product.effective_price
         line_total = quantize_money(unit_price * line["quantity"])

@@ -1,0 +1,61 @@
+"""Stock from a file: items found by name + height (+ category), quantities as counted
+on-hand figures (an ``adjustment`` with reason ``import``), opening unit costs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from django.utils.translation import gettext
+
+from apps.exchange.columns import STOCK, Kind
+from apps.exchange.importers.base import CREATED, UNCHANGED, UPDATED, Importer, Row
+from apps.exchange.importers.catalog import given
+from apps.warehouse.models import StockCategory, StockItem, stock_match_key
+from apps.warehouse.services import stock_count_import, stock_item_create, stock_item_update
+from flowercrm.errors import Invalid
+
+FIELD_OF = {
+    "name": "name",
+    "category": "category",
+    "height": "height_cm",
+    "unit": "unit",
+    "retail_price": "retail_price",
+    "min_quantity": "min_quantity",
+}
+
+
+class StockImporter(Importer):
+    kind: ClassVar[Kind] = STOCK
+    fields = {"height_cm": "height", "counted_quantity": "quantity"}
+
+    def apply_one(self, row: Row) -> str:
+        values = row.values
+        data = {FIELD_OF[key]: value for key, value in values.items() if key in FIELD_OF and given(value)}
+        quantity, unit_cost = values.get("quantity"), values.get("unit_cost")
+        name = data.get("name") or ""
+        item = StockItem.objects.filter(shop=self.shop, match_key=stock_match_key(name, data.get("height_cm"))).first()
+        if item is None:
+            item = stock_item_create(shop=self.shop, data=data)
+            if quantity is not None or unit_cost is not None:
+                self._count(item, quantity, unit_cost)
+            return CREATED
+        if data.get("category") and data["category"] != item.category:
+            label = StockCategory(item.category).label
+            raise Invalid(
+                {"category": [gettext("This item is kept in the category «%(category)s».") % {"category": label}]}
+            )
+        changes = {key: value for key, value in data.items() if key != "name" and getattr(item, key) != value}
+        if changes:
+            item = stock_item_update(item=item, data=changes)
+        counted = self._count(item, quantity, unit_cost) if quantity is not None or unit_cost is not None else False
+        return UPDATED if changes or counted else UNCHANGED
+
+    def _count(self, item: StockItem, quantity: int | None, unit_cost: Decimal | None) -> bool:
+        movement, cost_changed = stock_count_import(
+            item=item,
+            counted_quantity=item.quantity if quantity is None else quantity,
+            unit_cost=unit_cost,
+            actor=self.actor,
+        )
+        return movement is not None or cost_changed
