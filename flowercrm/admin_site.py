@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.module_loading import import_string
@@ -25,12 +26,29 @@ PRODUCT = "FlowerCRM"
 HEADER_NAMES_MAX = 2
 
 
+# A phone as people type it: "+7 (701) 000-03-04" is 18 characters; the user manager's
+# ``get_by_natural_key`` normalises it.
+LOGIN_PHONE_MAX_LENGTH = 32
+
+
+class PhoneLoginForm(AdminAuthenticationForm):
+    """The admin's login form, taking the phone in any format (Django caps the field at the
+    model's 16 characters, which cuts off a formatted phone)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.max_length = LOGIN_PHONE_MAX_LENGTH  # type: ignore[attr-defined]
+        username.widget.attrs.update(maxlength=str(LOGIN_PHONE_MAX_LENGTH), inputmode="tel")
+
+
 class FlowerAdminSite(admin.AdminSite):
     site_title = _("FlowerCRM back office")
     site_header = PRODUCT
     index_title = _("Today")
     # "View site" would lead back here: ``/`` redirects to the admin.
     site_url = None
+    login_form = PhoneLoginForm
 
     def back_office_shops(self, request: HttpRequest) -> list[Any]:
         """The shops the user runs (cached on the request: the header and the dashboard share it)."""

@@ -109,6 +109,16 @@ def test_login_page_has_the_plain_header_and_the_switch() -> None:
     assert 'action="/i18n/setlang/"' in body and 'value="en"' in body and "English" in body and "Русский" in body
 
 
+def test_login_takes_a_phone_as_people_type_it(shop_a: Shop) -> None:
+    user = user_of(staff(shop_a, Role.MANAGER, "+77010000304"))
+    page = Client().get("/admin/login/").content.decode()
+    assert 'maxlength="32"' in page
+    response = Client().post("/admin/login/?next=/admin/", {"username": "+7 (701) 000-03-04", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert Client().post("/admin/login/", {"username": "+7 (701) 000-03-04", "password": "wrong"}).status_code == 200
+    assert user.is_staff
+
+
 def test_root_redirects_to_the_admin() -> None:
     response = Client().get("/")
     assert response.status_code == 302
