@@ -26,7 +26,7 @@ STOCK_ROWS = [
 
 def _ledger_ok() -> None:
     out = io.StringIO()
-    call_command("check_ledger", stdout=out)
+    call_command("check_ledger", "--language", "en", stdout=out)
     assert "Ledger OK" in out.getvalue()
 
 
