@@ -23,6 +23,7 @@ urlpatterns = [
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    path("", include("apps.orders.web.urls")),  # /t/<token>, /board/
 ]
 
 if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
