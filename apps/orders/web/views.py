@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -147,7 +148,7 @@ def board_page(request: HttpRequest) -> HttpResponse:
     """The live board of the active shop: today's orders by status (``?day=tomorrow``)."""
     if not request.user.is_authenticated:
         return _login_redirect(request)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     memberships = _board_memberships(user)
     if not memberships:
         return render(request, "board/forbidden.html", {}, status=403)
@@ -156,8 +157,9 @@ def board_page(request: HttpRequest) -> HttpResponse:
     tomorrow = request.GET.get("day") == "tomorrow"
     now = timezone.now()
     with scope(shop=shop), timezone.override(shop.zoneinfo):
-        day = timezone.localdate() + timezone.timedelta(days=1 if tomorrow else 0)
+        day = timezone.localdate() + dt.timedelta(days=1 if tomorrow else 0)
         cards = board.board_cards(shop=shop, role=role, user=user, day=day, now=now)
+        since = board.board_last_event_id(shop)
     offset = shop.zoneinfo.utcoffset(now.replace(tzinfo=None))
     columns = [{"key": key, "label": label, "cards": cards[key]} for key, label in board.board_columns(role)]
     context = {
@@ -175,7 +177,10 @@ def board_page(request: HttpRequest) -> HttpResponse:
             "preparation_minutes": shop.preparation_minutes,
             "utc_offset_minutes": int(offset.total_seconds() // 60) if offset is not None else 0,
             "columns": [column["key"] for column in columns],
+            "since": since,
+            "labels": board.board_labels(),
         },
+        "cards": [card for column in columns for card in column["cards"]],
         "languages": settings.LANGUAGES,
     }
     response = render(request, "board/board.html", context)
@@ -188,7 +193,7 @@ def board_shop(request: HttpRequest) -> HttpResponse:
     """Switch the board (and its socket) to another of the person's shops."""
     if not request.user.is_authenticated:
         return _login_redirect(request)
-    memberships = _board_memberships(request.user)  # type: ignore[arg-type]
+    memberships = _board_memberships(request.user)
     raw = request.POST.get("shop_id", "")
     shop_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
     if any(m.shop_id == shop_id for m in memberships):

@@ -4,6 +4,7 @@ same way, 404 the same way, throttled over the same counter — as a page withou
 from __future__ import annotations
 
 import datetime as dt
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -153,7 +154,9 @@ def test_the_query_count_does_not_grow_with_the_items(client, shop, member, djan
     for _ in range(5):
         from apps.orders.models import OrderItem
 
-        OrderItem.objects.create(order=big, product=make_product(shop), name="Extra", quantity=1, unit_price=0, line_total=0)
+        OrderItem.objects.create(
+            order=big, product=make_product(shop), name="Extra", quantity=1, unit_price=0, line_total=0
+        )
     with django_assert_max_num_queries(6) as small_queries:
         page(client, small.tracking_token)
     with django_assert_max_num_queries(len(small_queries.captured_queries)):
