@@ -106,10 +106,10 @@ def board_cards(
     return cards
 
 
-def board_last_event_id(shop: Shop) -> int | None:
-    """The newest logged order event of ``shop``: the board's socket connects with it as
-    ``since``, so nothing logged between the page and the socket is missed."""
-    return OrderEvent.objects.filter(shop=shop).order_by("-id").values_list("id", flat=True).first()
+def board_last_event_id(shop: Shop) -> int:
+    """The newest logged order event of ``shop`` (0: none yet): the board's socket connects
+    with it as ``since``, so nothing logged between the page and the socket is missed."""
+    return OrderEvent.objects.filter(shop=shop).order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def board_labels() -> dict[str, str]:

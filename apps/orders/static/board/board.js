@@ -14,7 +14,7 @@
     "out_for_delivery": "on_the_way", "ready_for_pickup": "on_the_way", "delivered": "delivered"
   };
   var cards = {}; // order id → card
-  var since = config.since;
+  var since = config.since || 0; // the newest event the page (or the socket) has seen
   var socket = null;
   var retry = 0;
   var status = document.getElementById("connection");
@@ -121,13 +121,13 @@
   }
 
   function connect() {
-    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws" + (since ? "?since=" + since : "");
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws?since=" + since;
     socket = new WebSocket(url);
     socket.onopen = function () { retry = 0; setState("online"); };
     socket.onmessage = function (message) {
       var data = JSON.parse(message.data);
       if (data.type !== "order_created" && data.type !== "order_update") { return; }
-      if (typeof data.id === "number" && (!since || data.id > since)) { since = data.id; }
+      if (typeof data.id === "number" && data.id > since) { since = data.id; }
       if (data.event === "unassigned" || !data.data || !data.data.status) { return; }
       place(cardFromRow(data.data));
     };
