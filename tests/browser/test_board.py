@@ -1,3 +1,4 @@
+# ruff: noqa: F811
 """The live board in a real browser on a real ASGI server (daphne): a card appears within 2 s
 of an order created through the API, moves with its status, leaves when cancelled; after the
 server drops the socket the board says so, reconnects with ``since`` and shows what it
@@ -12,7 +13,9 @@ import httpx
 import pytest
 
 from tests.browser import support
-from tests.browser.live_asgi import asgi_context, asgi_server  # noqa: F401  (fixtures)
+
+# The fixtures of the daphne server, imported: the parameters below name them (F811).
+from tests.browser.live_asgi import asgi_context, asgi_server  # noqa: F401
 
 support.require_browser()
 
