@@ -10,8 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import F
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, pgettext_lazy
 
 from apps.orders.models import Order, OrderEvent, OrderStatus
 from apps.orders.rows import order_row
@@ -25,12 +24,16 @@ if TYPE_CHECKING:
 S = OrderStatus
 # (column key, the statuses it holds, its heading), left to right.
 COLUMNS: list[tuple[str, tuple[str, ...], Any]] = [
-    ("new", (S.NEW,), _("New")),
-    ("confirmed", (S.CONFIRMED,), _("Confirmed")),
-    ("in_production", (S.IN_PRODUCTION,), _("In production")),
-    ("assembled", (S.ASSEMBLED,), _("Assembled")),
-    ("on_the_way", (S.OUT_FOR_DELIVERY, S.READY_FOR_PICKUP), _("Out for delivery / ready for pickup")),
-    ("delivered", (S.DELIVERED,), _("Delivered")),
+    ("new", (S.NEW,), pgettext_lazy("board column", "New")),
+    ("confirmed", (S.CONFIRMED,), pgettext_lazy("board column", "Confirmed")),
+    ("in_production", (S.IN_PRODUCTION,), pgettext_lazy("board column", "In production")),
+    ("assembled", (S.ASSEMBLED,), pgettext_lazy("board column", "Assembled")),
+    (
+        "on_the_way",
+        (S.OUT_FOR_DELIVERY, S.READY_FOR_PICKUP),
+        pgettext_lazy("board column", "Out for delivery / ready for pickup"),
+    ),
+    ("delivered", (S.DELIVERED,), pgettext_lazy("board column", "Delivered")),
 ]
 COLUMN_OF = {status: key for key, statuses, _label in COLUMNS for status in statuses}
 # Still to be made: a card in one of these is late once less than the preparation time is left.

@@ -163,3 +163,59 @@ def test_another_shops_orders_never_appear(asgi_server, asgi_context, floor) -> 
     expect(page.locator(f'.card[data-id="{own["id"]}"]')).to_be_visible()
     expect(page.locator(f'.card[data-id="{foreign["id"]}"]')).to_have_count(0)
     assert "Чужой" not in page.locator("body").inner_text()
+
+
+def test_the_board_of_a_busy_day(asgi_context, floor, shop: Shop, sent: object) -> None:
+    """Every column filled, every flag shown, the type large; with ``FLOWERCRM_SCREENSHOTS=1``
+    the README's ``docs/screenshots/board.png`` (1366×768)."""
+    import datetime as dt
+    import os
+
+    from django.utils import timezone
+
+    from apps.orders.models import Order, OrderStatus
+    from apps.orders.tests.factories import make_order, make_product
+
+    S = OrderStatus
+    shop.name = "Ромашка"
+    shop.save(update_fields=["name"])
+    florist = floor["florist"].user
+    products = [floor["product"], make_product(shop, price="32000"), make_product(shop, price="9000")]
+    names = ["Букет «Нежность»", "Корзина 51 роза", "Моно-букет тюльпанов"]
+    for product, name in zip(products, names, strict=True):
+        product.name = name
+        product.save(update_fields=["name"])
+    plan = [
+        (S.NEW, "09:00", "Дана", {}),
+        (S.NEW, "15:00", "Алия", {"address_needs_clarification": True}),
+        (S.CONFIRMED, "10:00", "Мадина", {}),
+        (S.CONFIRMED, "18:00", "Ерлан", {}),
+        (S.IN_PRODUCTION, "08:00", "Айгуль", {"florist": florist}),
+        (S.IN_PRODUCTION, "13:00", "Жанна", {"florist": florist, "issue_type": "quality"}),
+        (S.ASSEMBLED, "12:00", "Сауле", {"florist": florist}),
+        (S.OUT_FOR_DELIVERY, "11:00", "Асель", {"florist": florist}),
+        (S.READY_FOR_PICKUP, "12:30", "Тимур", {"florist": florist, "delivery_method": "pickup"}),
+        (S.DELIVERED, "09:30", "Гульнара", {"florist": florist}),
+    ]
+    today = timezone.localdate()
+    for n, (status, start, recipient, extra) in enumerate(plan):
+        order = make_order(
+            shop,
+            floor["manager"].user,
+            products[n % 3],
+            quantity=1 + n % 2,
+            delivery_date=today,
+            delivery_time_from=start,
+            delivery_time_to=(dt.datetime.strptime(start, "%H:%M") + dt.timedelta(hours=2)).strftime("%H:%M"),  # noqa: DTZ007
+            recipient_name=recipient,
+        )
+        Order.objects.filter(pk=order.pk).update(status=status, **extra)
+    page = open_board(asgi_context(floor["manager"]))
+    expect(page.locator(".card")).to_have_count(len(plan))
+    font_px = float(page.locator(".card-number").first.evaluate("n => parseFloat(getComputedStyle(n).fontSize)"))
+    assert font_px >= 22, font_px  # readable from three metres
+    width = support.overflow(page)
+    assert width["scrollWidth"] <= width["clientWidth"], width
+    if os.environ.get("FLOWERCRM_SCREENSHOTS") == "1":
+        support.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(support.SCREENSHOTS / "board.png"))
