@@ -89,7 +89,7 @@ def asgi_server(transactional_db: None) -> Iterator[Daphne]:
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("the board's browser tests need PostgreSQL (DATABASE_URL): daphne runs in another process")
+        pytest.skip("browser tests on daphne need PostgreSQL (DATABASE_URL): the server runs in another process")
     server = Daphne()
     server.start()
     try:

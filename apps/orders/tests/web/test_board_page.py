@@ -64,6 +64,10 @@ def test_office_and_florists_open_the_board(member, role) -> None:
     assert "board.js" in response.content.decode()
 
 
+def test_the_trailing_slash_is_optional(member) -> None:
+    assert logged_in(member(Role.MANAGER)).get("/board").status_code == 200
+
+
 def test_a_courier_gets_a_403_page(member) -> None:
     response = logged_in(member(Role.COURIER)).get("/board/")
     assert response.status_code == 403
