@@ -10,6 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from flowercrm.asgi import BodySizeLimitMiddleware  # noqa: E402
 from flowercrm.realtime.origin import AllowedOriginValidator  # noqa: E402
@@ -18,6 +19,7 @@ from flowercrm.realtime.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": BodySizeLimitMiddleware(django_asgi_app),
-        "websocket": AllowedOriginValidator(URLRouter(websocket_urlpatterns)),
+        # The session (cookie) only for same-origin pages: the consumer checks the origin.
+        "websocket": AllowedOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -25,6 +25,7 @@ urlpatterns = [
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    path("", include("apps.orders.web.urls")),  # /t/<token>, /board/
     # The language switch of the admin header (``set_language``: a cookie keeps the choice).
     path("i18n/", include("django.conf.urls.i18n")),
     # The back office is the admin: the site's root opens it (not permanent: the root may

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.http import HttpRequest
 from django.utils import timezone
 
 from apps.orders.models import Order
@@ -171,3 +172,15 @@ def street_only(address: str) -> str:
     if all(_bare(word) in STREET_MARKERS for word in words):
         return ""
     return " ".join(words).strip(" ,;-–—/\\")
+
+
+def tracking_path(token: str) -> str:
+    """The buyer's tracking page of a token (``/t/<token>``)."""
+    return f"/t/{token}"
+
+
+def tracking_url(order: Order, *, request: HttpRequest | None = None) -> str:
+    """The link a manager sends the buyer: the tracking page, absolute when a request tells the
+    host (what the order detail, the admin and the storefront answer as ``tracking_url``)."""
+    path = tracking_path(order.tracking_token)
+    return request.build_absolute_uri(path) if request is not None else path

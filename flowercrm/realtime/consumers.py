@@ -1,6 +1,8 @@
 """The ``/ws`` consumer: authenticate, join the audience's groups, replay, forward.
 
-``ws://host/ws?token=<access token>[&since=<event id>]`` (ARCHITECTURE §6). The handshake
+``ws://host/ws?token=<access token>[&since=<event id>]`` (ARCHITECTURE §6), or without a token
+from a same-origin page logged in with the Django session (``flowercrm.realtime.session``,
+§11.4: the board). The handshake
 is accepted first so that refusals carry a close code a browser can read (closing before
 ``accept()`` shows as an HTTP 403 without one):
 
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -29,11 +32,12 @@ from django.utils.module_loading import import_string
 
 from flowercrm import events
 from flowercrm.auth import MembershipInactive, TokenInvalid, resolve_access_token
+from flowercrm.realtime.session import same_origin, session_membership
 from flowercrm.scopes import scope
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
-    from apps.shops.models import Shop
+    from apps.shops.models import Membership, Shop
 
 logger = logging.getLogger(__name__)
 
@@ -79,14 +83,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         await self.accept()
         params = query_params(self.scope)
-        raw = params.get("token", "")
-        if not raw:
-            await self.refuse(CLOSE_UNAUTHORIZED)
-            return
         try:
-            user, membership, token = await database_sync_to_async(resolve_access_token)(raw)
-        except (TokenInvalid, MembershipInactive):
-            await self.refuse(CLOSE_UNAUTHORIZED)
+            user, membership, expires = await self.authenticate(params.get("token", ""))
+        except (TokenInvalid, MembershipInactive, PermissionError) as refused:
+            # PermissionError: a session of a role the board does not admit.
+            await self.refuse(CLOSE_FORBIDDEN if isinstance(refused, PermissionError) else CLOSE_UNAUTHORIZED)
             return
         except Exception:
             logger.exception("/ws: authentication failed unexpectedly")
@@ -104,7 +105,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.groups.append(events.user_group(user.pk))
         for group in self.groups:
             await self.channel_layer.group_add(group, self.channel_name)
-        self.expiry = asyncio.create_task(self.close_at(float(token["exp"])))
+        if expires is not None:  # a session's socket lives as long as its membership
+            self.expiry = asyncio.create_task(self.close_at(expires))
 
         since_raw = params.get("since")
         if since_raw is None:
@@ -125,6 +127,18 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         for message in messages:
             self.replayed.add(message["id"])
             await self.send_json(message)
+
+    async def authenticate(self, raw_token: str) -> tuple[User, Membership, float | None]:
+        """The socket's user, membership and token expiry: by the access token, or — without
+        one — by the Django session of a same-origin page (no expiry: the session's)."""
+        if raw_token:
+            user, membership, token = await database_sync_to_async(resolve_access_token)(raw_token)
+            return user, membership, float(token["exp"])
+        if self.scope.get("session") is None or not same_origin(self.scope):
+            raise TokenInvalid()
+        user = await get_user(self.scope)
+        membership = await database_sync_to_async(session_membership)(user, self.scope["session"])
+        return user, membership, None
 
     async def refuse(self, code: int) -> None:
         self.closing = True

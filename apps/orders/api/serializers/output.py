@@ -24,6 +24,7 @@ from apps.orders.rows import (
     item_lines,
 )
 from apps.orders.status import allowed_transitions
+from apps.orders.tracking import tracking_url
 from apps.orders.visibility import florist_event_data
 from flowercrm.images_api import UploadedImageSerializer
 from flowercrm.limits import MONEY_MAX
@@ -182,11 +183,16 @@ class OrderDetailSerializer(OrderSummarySerializer):
     photos = OrderPhotoSerializer(many=True)
     payments = PaymentSerializer(many=True)
     events = OrderEventSerializer(many=True)
+    tracking_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
-        fields = [*SUMMARY_FIELDS, *DETAIL_EXTRA]
+        fields = [*SUMMARY_FIELDS, *DETAIL_EXTRA, "tracking_url"]
         read_only_fields = fields
+
+    def get_tracking_url(self, order: Order) -> str:
+        """The buyer's tracking page (``/t/<token>``), absolute."""
+        return tracking_url(order, request=self.context.get("request"))
 
 
 class OrderSummaryFloristSerializer(RoleShape, _OrderBase):
