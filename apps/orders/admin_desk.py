@@ -31,6 +31,7 @@ from apps.orders import services
 from apps.orders.models import EventType, Order, OrderStatus, PaymentMethod
 from apps.orders.status import allowed_transitions, transition_for
 from apps.orders.timeline import actor_name, field_label, money_text, order_timeline
+from apps.orders.tracking import tracking_url
 from apps.shops.models import Shop
 from apps.shops.selectors import eligible_staff
 from flowercrm.admin import ShopScopedAdmin, back_office_roles
@@ -384,6 +385,8 @@ class OrderDeskMixin(ShopScopedAdmin):
                 **{action: self._url(f"desk_{action}", order) for action in self.desk_actions},
                 "print": self._url("print", order),
                 "card": self._url("card", order),
+                # The buyer's tracking page, to copy into a message (what the API answers too).
+                "tracking": tracking_url(order, request=request),
             },
         }
 

@@ -90,6 +90,13 @@ def snapshot(order: Order) -> tuple[Any, ...]:
     )
 
 
+def test_the_page_gives_the_buyers_tracking_link(client, order) -> None:
+    html = client.get(url(order, "change")).content.decode()
+    link = f"http://testserver/t/{order.tracking_token}"
+    assert f'href="{link}"' in html
+    assert client.get(link).status_code == 200  # the tracking page itself, no login needed
+
+
 # --- Transitions ------------------------------------------------------------------------
 
 
