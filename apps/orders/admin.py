@@ -244,28 +244,7 @@ class OrderPhotoInline(ShopScopedReadOnlyInline):
 
 # The order's details on the form, in the API's names (``delivery_zone`` is ``delivery_zone_id``
 # there); the service's DETAIL_FIELDS plus the zone and the money a manager enters.
-DETAILS = [
-    "recipient_name",
-    "recipient_phone",
-    "is_anonymous",
-    "delivery_method",
-    "delivery_zone",
-    "delivery_address",
-    "delivery_entrance",
-    "delivery_floor",
-    "delivery_intercom",
-    "address_needs_clarification",
-    "call_before",
-    "surprise",
-    "delivery_date",
-    "delivery_time_from",
-    "delivery_time_to",
-    "card_text",
-    "comment",
-    "source",
-    "delivery_fee",
-    "discount",
-]
+DETAILS = [*services.DETAIL_FIELDS, "delivery_zone", *services.MONEY_FIELDS]
 # Form fields named differently in the API body (and so in its errors).
 API_NAMES = {"delivery_zone": "delivery_zone_id", "customer": "customer_id"}
 FORM_NAMES = {**{api: form for form, api in API_NAMES.items()}, "customer_obj": "customer"}
