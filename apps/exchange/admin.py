@@ -12,14 +12,16 @@ and order admins (``exchange_kind`` names the kind). It adds:
 Between preview and confirm the upload is kept in a temporary file named by a random token
 (``secrets.token_hex``) that only the user's session knows, with the shop and options; the
 confirm form sends the token back, and a token that is not the session's is refused. The
-client never names a path or (on confirm) a shop. The file is deleted after the confirm or
-when a new upload replaces it.
+client never names a path or (on confirm) a shop. The file is deleted after the confirm,
+when a new upload replaces it, or a day later (swept at the next upload).
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,7 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SHOWN_ERRORS = 20
 SESSION_KEY = "exchange_import"
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "flowercrm-import"
+KEEP_SECONDS = 24 * 60 * 60
 
 
 class ImportForm(forms.Form):
@@ -87,6 +90,15 @@ def _forget(request: HttpRequest) -> None:
     kept = request.session.pop(SESSION_KEY, None)
     if isinstance(kept, dict) and isinstance(kept.get("token"), str):
         _upload_path(kept["token"], str(kept.get("suffix"))).unlink(missing_ok=True)
+
+
+def _sweep() -> None:
+    """Uploads previewed and never confirmed are deleted after ``KEEP_SECONDS``."""
+    limit = time.time() - KEEP_SECONDS
+    for old in UPLOAD_DIR.glob("*.*"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < limit:
+                old.unlink()
 
 
 def _count_rows(file: Path) -> int:
@@ -205,6 +217,7 @@ class ExchangeAdminMixin(admin.ModelAdmin):
         shop = next(s for s in self._import_shops(request) if s.pk == form.cleaned_data["shop"])
         token = secrets.token_hex(16)
         UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _sweep()
         upload = form.cleaned_data["file"]
         suffix = ".xlsx" if upload.read(4) == b"PK\x03\x04" else ".csv"
         upload.seek(0)

@@ -244,3 +244,14 @@ def test_florist_has_no_export_action(member: Callable[..., Membership], shop: S
     customer = make_customer(shop)
     response = _action(_browser(member(Role.FLORIST)), "customers", [customer.pk])
     assert not getattr(response, "streaming", False)
+
+
+def test_stale_uploads_are_swept(browser: Client, shop: Shop, _upload_dir: Path) -> None:
+    import os
+
+    _upload_dir.mkdir(parents=True, exist_ok=True)
+    old = _upload_dir / "0123.csv"
+    old.write_bytes(b"phone\n")
+    os.utime(old, (0, 0))
+    _upload(browser, _csv_bytes(GOOD), shop)
+    assert not old.exists() and len(list(_upload_dir.iterdir())) == 1  # the new preview's file
