@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.catalog import pricing, selectors, services
 from apps.catalog.models import Product, ProductComponent, ProductExtra, ProductImage
+from apps.exchange.admin import ExchangeAdminMixin
 from apps.warehouse.models import StockItem
 from flowercrm.admin import ShopScopedAdmin, ShopScopedInline, ShopScopedReadOnlyInline, image_preview
 from flowercrm.errors import DomainError
@@ -86,7 +87,8 @@ class ProductImageInline(ShopScopedReadOnlyInline):
 
 
 @admin.register(Product)
-class ProductAdmin(ShopScopedAdmin):
+class ProductAdmin(ExchangeAdminMixin, ShopScopedAdmin):
+    exchange_kind = "products"  # import page and "export selected" (apps.exchange.admin)
     area = "catalog"
     list_display = [
         "thumbnail",

@@ -30,6 +30,7 @@ from apps.customers.models import (
     tag_key,
 )
 from apps.customers.selectors import _window_q as upcoming_window_q
+from apps.exchange.admin import ExchangeAdminMixin
 from apps.orders import customers as order_side
 from flowercrm.admin import ShopScopedAdmin, ShopScopedInline
 from flowercrm.errors import DomainError
@@ -177,7 +178,8 @@ class TagFilter(admin.SimpleListFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ShopScopedAdmin):
+class CustomerAdmin(ExchangeAdminMixin, ShopScopedAdmin):
+    exchange_kind = "customers"  # import page and "export selected" (apps.exchange.admin)
     area = "customers"
     form = CustomerForm
     list_display = ["name", "phone", "orders_count", "total_spent", "last_order", "tags_list", "source", "shop"]

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.catalog.models import Product
 from apps.customers.models import Source
+from apps.exchange.admin import ExchangeAdminMixin
 from apps.orders import services
 from apps.orders.admin_desk import OrderDeskMixin
 from apps.orders.api.serializers.input import OrderCreateSerializer, OrderUpdateSerializer
@@ -367,7 +368,8 @@ def _api_value(name: str, value: Any) -> Any:
 
 
 @admin.register(Order)
-class OrderAdmin(OrderDeskMixin, ShopScopedAdmin):
+class OrderAdmin(OrderDeskMixin, ExchangeAdminMixin, ShopScopedAdmin):
+    exchange_kind = "orders"  # import page and "export selected" (apps.exchange.admin)
     area = "orders"
     form = OrderForm
     list_display = [

@@ -19,6 +19,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.exchange.admin import ExchangeAdminMixin
 from apps.warehouse import services
 from apps.warehouse.constants import HEIGHT_MAX_CM, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from apps.warehouse.models import StockItem, StockMovement, WriteOffReason, stock_match_key
@@ -91,7 +92,8 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(StockItem)
-class StockItemAdmin(ShopScopedAdmin):
+class StockItemAdmin(ExchangeAdminMixin, ShopScopedAdmin):
+    exchange_kind = "stock"  # import page and "export selected" (apps.exchange.admin)
     area = "warehouse"
     form = StockItemForm
     search_fields = ["name"]  # shows the search box; ShopScopedAdmin searches search_text

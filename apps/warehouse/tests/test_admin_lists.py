@@ -81,6 +81,7 @@ def test_category_and_active_filters(manager: Client, shop: Shop) -> None:
 def test_the_list_shows_the_columns_people_look_for(manager: Client, shop: Shop) -> None:
     response = manager.get(ITEMS)
     assert response.context["cl"].list_display == [
+        "action_checkbox",  # the "export selected" actions (issue 14)
         "name",
         "category",
         "height_column",
@@ -98,6 +99,6 @@ def test_sorting_by_available_works(manager: Client, shop: Shop) -> None:
     a = _item(shop, "А", quantity=5)
     b = _item(shop, "Б", quantity=1, reserved=3)
     c = _item(shop, "В", quantity=9)
-    available = 6  # the column's index in list_display ("o=" counts from 0)
+    available = 7  # the column's index in list_display ("o=" counts from 0, the checkbox first)
     response = manager.get(ITEMS, {"o": str(available)})
     assert [row.pk for row in response.context["cl"].result_list] == [b.pk, a.pk, c.pk]
