@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.translation import get_language
 
 CENT = Decimal("0.01")
 
@@ -23,3 +25,25 @@ def round_to_step(value: Decimal, step: Decimal) -> Decimal:
 def with_markup(value: Decimal, percent: Decimal) -> Decimal:
     """``value × (1 + percent/100)``, unrounded (a markup in percent applied to a cost)."""
     return value * (Decimal(1) + percent / Decimal(100))
+
+
+CURRENCY_SIGNS = {"KZT": "₸", "RUB": "₽", "USD": "$", "EUR": "€", "KGS": "сом", "UZS": "сўм"}
+
+
+def money_text(amount: Decimal | str | int | None, currency: str, *, sign: bool = True) -> str:
+    """Money as people read it — «5 000 ₸»: groups of three digits split by spaces, kopecks only
+    when there are any (a comma in Russian, a point in English), the currency's sign, or its
+    code with ``sign=False`` (where several currencies stand side by side)."""
+    try:
+        value = Decimal(str(amount if amount is not None else 0))
+    except InvalidOperation:
+        return f"{amount} {currency}"
+    minus = "-" if value < 0 else ""
+    value = abs(value).quantize(CENT)
+    whole, cents = divmod(value, 1)
+    digits = f"{int(whole):,}".replace(",", " ")
+    if cents:
+        separator = "," if (get_language() or "ru").startswith("ru") else "."
+        digits += f"{separator}{int(cents * 100):02d}"
+    unit = CURRENCY_SIGNS.get(currency, currency) if sign else currency
+    return f"{minus}{digits} {unit}"

@@ -13,7 +13,6 @@ apps' selectors (a fixed number of queries whatever the data). Named by
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -29,6 +28,7 @@ from apps.production.selectors import task_queue_counts
 from apps.shops.models import Shop
 from apps.warehouse.selectors import stock_low_summary
 from flowercrm.dashboard import Figure, Panel
+from flowercrm.money import money_text
 
 LOW_STOCK_SHOWN = 5
 REMINDERS_SHOWN = 8
@@ -41,12 +41,6 @@ def _url(name: str, args: Sequence[Any] = (), **query: str) -> str:
 
 def _count(value: int) -> str:
     return number_format(value, force_grouping=True)
-
-
-def money(amount: Decimal, currency: str) -> str:
-    """``12 500 KZT``; cents only when there are any."""
-    places = 0 if amount == amount.to_integral_value() else 2
-    return f"{number_format(amount, places, force_grouping=True)} {currency}"
 
 
 def _orders_today(counts: dict[str, int]) -> Panel:
@@ -91,7 +85,7 @@ def _owing(totals: list[dict[str, Any]]) -> Panel:
         figures=[
             Figure(
                 label=_("orders: %(count)d") % {"count": row["orders"]},
-                value=money(row["amount"], row["currency"]),
+                value=money_text(row["amount"], row["currency"], sign=False),
                 url=url,
             )
             for row in totals

@@ -18,35 +18,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.orders.models import EventType, IssueType, Order, OrderEvent, OrderStatus, PaymentMethod, PhotoKind
+from flowercrm.money import money_text
 
-CURRENCY_SIGNS = {"KZT": "₸", "RUB": "₽", "USD": "$", "EUR": "€", "KGS": "сом", "UZS": "сўм"}
 # Names of what an edit may change that are not model fields of the order.
 EXTRA_FIELD_NAMES = {
     "items": gettext_lazy("items"),
     "customer_id": gettext_lazy("buyer"),
     "delivery_zone": gettext_lazy("delivery zone"),
 }
-
-
-def money_text(amount: Decimal | str | int | None, currency: str) -> str:
-    """«5 000 ₸»: groups of three digits split by spaces, kopecks only when there are any
-    (a comma in Russian, a point in English), the currency's sign (else its code)."""
-    try:
-        value = Decimal(str(amount if amount is not None else 0))
-    except InvalidOperation:
-        return f"{amount} {currency}"
-    sign = "-" if value < 0 else ""
-    value = abs(value).quantize(Decimal("0.01"))
-    whole, cents = divmod(value, 1)
-    digits = f"{int(whole):,}".replace(",", " ")
-    if cents:
-        separator = "," if (get_language() or "ru").startswith("ru") else "."
-        digits += f"{separator}{int(cents * 100):02d}"
-    return f"{sign}{digits} {CURRENCY_SIGNS.get(currency, currency)}"
 
 
 def _label(choices: Any, value: Any) -> str:
