@@ -29,7 +29,7 @@ from apps.customers.models import (
     check_one_default_address,
     tag_key,
 )
-from apps.customers.selectors import _window_q as upcoming_window_q
+from apps.customers.selectors import date_window_q
 from apps.exchange.admin import ExchangeAdminMixin
 from apps.orders import customers as order_side
 from flowercrm.admin import ShopScopedAdmin, ShopScopedInline
@@ -150,7 +150,7 @@ class UpcomingDateFilter(admin.SimpleListFilter):
         days = self.WINDOWS.get(self.value() or "")
         if days is None:
             return queryset
-        dates = ImportantDate.objects.filter(upcoming_window_q(today=self.today(), days=days))
+        dates = ImportantDate.objects.filter(date_window_q(today=self.today(), days=days))
         return queryset.filter(Exists(dates.filter(customer=OuterRef("pk"))))
 
 

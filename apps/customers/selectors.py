@@ -60,7 +60,7 @@ def next_occurrence(*, day: int, month: int, today: dt.date) -> dt.date:
     return this_year if this_year >= today else occurrence(day=day, month=month, year=today.year + 1)
 
 
-def _window_q(*, today: dt.date, days: int) -> Q:
+def date_window_q(*, today: dt.date, days: int) -> Q:
     """``(day, month)`` pairs whose occurrence falls in ``today .. today + days``, as one
     condition per calendar month the window touches."""
     end = today + dt.timedelta(days=days)
@@ -87,7 +87,7 @@ def customer_upcoming_dates(*, shop: Shop, days: int, today: dt.date, search: st
         raise ValueError(f"days must be within 0..{MAX_UPCOMING_DAYS}")
     rows = (
         ImportantDate.objects.filter(customer__shop=shop)
-        .filter(_window_q(today=today, days=days))
+        .filter(date_window_q(today=today, days=days))
         .select_related("customer")
         .only(
             "id",
@@ -133,7 +133,7 @@ def important_dates_pending(*, shops: Sequence[Shop]) -> list[UpcomingDate]:
         shop_ids_by_day.setdefault(today, []).append(shop_id)
     window = Q(pk__in=[])
     for today, ids in shop_ids_by_day.items():
-        window |= Q(customer__shop_id__in=ids) & _window_q(today=today, days=REMIND_DAYS_MAX)
+        window |= Q(customer__shop_id__in=ids) & date_window_q(today=today, days=REMIND_DAYS_MAX)
     rows = ImportantDate.objects.filter(window).select_related("customer")
     due = []
     for row in rows:

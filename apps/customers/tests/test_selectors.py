@@ -100,6 +100,6 @@ def test_window_query_matches_brute_force_over_every_day_of_the_year(shop: Shop)
                 for d, m in pairs
                 if (selectors.next_occurrence(day=d, month=m, today=today) - today).days <= days
             }
-            window = selectors._window_q(today=today, days=days)
+            window = selectors.date_window_q(today=today, days=days)
             got = list(ImportantDate.objects.filter(window).values_list("day", "month"))
             assert len(got) == len(set(got)) and set(got) == expected, (today, days)
