@@ -67,7 +67,7 @@ class ShopScopedAdmin(admin.ModelAdmin):
 
     area: str = ""
     shop_path: str = "shop_id"
-    search_text_path: str | None = None
+    search_text_paths: tuple[str, ...] = ()
 
     class Media:
         # Narrower inlines and list highlights: every page fits 1366 px (§11.2).
@@ -149,17 +149,19 @@ class ShopScopedAdmin(admin.ModelAdmin):
         """Searchable models are searched on their folded ``search_text``, as the API does:
         any case of a name on every backend (SQLite's ``icontains`` misses Cyrillic), a phone by
         any part of its digits in any format, a leading 8 also as 7. ``search_fields`` only
-        needs to be set to show the search box. ``search_text_path`` names the column when it
-        lies on a related row (a movement is found by its item's name)."""
-        path = self.search_text_path or ("search_text" if issubclass(self.model, SearchableModel) else None)
-        if path is None:
+        needs to be set to show the search box. ``search_text_paths`` names the columns when they
+        lie on related rows too (a movement is found by its item's name, a supply by its
+        supplier's)."""
+        paths = self.search_text_paths or (("search_text",) if issubclass(self.model, SearchableModel) else ())
+        if not paths:
             return super().get_search_results(request, queryset, search_term)
         terms = search_terms(search_term[:MAX_SEARCH_LENGTH])
         if not terms:
             return queryset, False
         condition = Q()
-        for term in terms:
-            condition |= Q(**{f"{path}__contains": term})
+        for path in paths:
+            for term in terms:
+                condition |= Q(**{f"{path}__contains": term})
         return queryset.filter(condition), False
 
     def has_module_permission(self, request: HttpRequest) -> bool:

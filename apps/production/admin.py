@@ -58,7 +58,7 @@ class ProductionTaskAdmin(ShopScopedAdmin):
     list_filter = ["status", "florist", PriorityFilter, "deadline", "shop"]
     list_select_related = ["order", "shop", "florist"]
     search_fields = ["order__number", "florist__name"]  # the order's folded search text
-    search_text_path = "order__search_text"
+    search_text_paths = ("order__search_text",)
     date_hierarchy = "deadline"
     ordering = ["deadline", "id"]
     readonly_fields = (

@@ -140,6 +140,7 @@ class SupplyAdmin(ShopScopedAdmin):
     list_display = ["__str__", "supplier", "status", "date", "received_at", "total_display", "lines_count", "shop"]
     list_filter = ["status", "date", "supplier", "shop"]
     search_fields = ["supplier__name", "notes"]
+    search_text_paths = ("search_text", "supplier__search_text")
     list_select_related = ["supplier", "shop"]
     date_hierarchy = "date"
     inlines = [SupplyLineInline]

@@ -290,7 +290,7 @@ class StockMovementAdmin(ShopScopedAdmin):
     """The ledger, read-only: every line is written by a service."""
 
     area = "warehouse"
-    search_text_path = "item__search_text"
+    search_text_paths = ("item__search_text",)
     search_fields = ["item__name"]
     list_display = ["created_at", "item", "kind", "delta", "balance_after", "unit_cost", "reason", "actor", "shop"]
     list_filter = ["kind", "created_at", "actor", "shop"]

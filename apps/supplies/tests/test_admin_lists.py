@@ -75,3 +75,23 @@ def test_supplier_list_counts_supplies(manager: Client, shop: Shop) -> None:
     SupplyFactory(shop=shop, supplier=roses, date=dt.date(2026, 11, 20))
     html = manager.get("/admin/supplies/supplier/").content.decode()
     assert '<td class="field-supplies_count">2</td>' in html
+
+
+def test_the_search_finds_a_supply_by_its_suppliers_name_or_phone_and_by_its_notes(
+    manager: Client, shop: Shop, other_shop: Shop
+) -> None:
+    roses = SupplierFactory(shop=shop, name="Розы Кении", phone="+77011112233")
+    tulips = SupplierFactory(shop=shop, name="Тюльпаны Голландии")
+    by_roses = SupplyFactory(shop=shop, supplier=roses)
+    noted = SupplyFactory(shop=shop, supplier=tulips, notes="Пришло с опозданием")
+    SupplyFactory(shop=other_shop, supplier=SupplierFactory(shop=other_shop, name="Розы Кении"))
+
+    def found(term: str) -> set[int]:
+        response = manager.get(SUPPLIES, {"q": term})
+        assert response.status_code == 200
+        return {s.pk for s in response.context["cl"].result_list}
+
+    assert found("РОЗЫ") == {by_roses.pk}
+    assert found("8 701 111") == {by_roses.pk}
+    assert found("опоздан") == {noted.pk}
+    assert found("пионы") == set()
