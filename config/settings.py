@@ -359,6 +359,8 @@ TELEGRAM_API_BASE_URL = env.str("TELEGRAM_API_BASE_URL", default="https://api.te
 TELEGRAM_BACKEND = env.str("TELEGRAM_BACKEND", default="telegram" if TELEGRAM_BOT_TOKEN else "console")
 # Set to enable POST /api/telegram/webhook (Telegram sends it as X-Telegram-Bot-Api-Secret-Token).
 TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
+# A new shop signs itself up by a Telegram code (``/api/auth/signup/*``; 404 when off).
+SIGNUP_ENABLED = env.bool("SIGNUP_ENABLED", default=True)
 
 FLOWERCRM_ADMIN_PASSWORD = env.str("FLOWERCRM_ADMIN_PASSWORD", default="")
 
@@ -373,6 +375,7 @@ FLOWERCRM_ADMIN_DASHBOARD = "apps.orders.admin_dashboard.admin_dashboard"
 # What ``manage.py maintenance`` purges: {what (printed, translated), the purge function}.
 FLOWERCRM_MAINTENANCE = {
     gettext_noop("one-time code rows"): "apps.accounts.otp.otp_delete_expired",
+    gettext_noop("unused Telegram contacts"): "apps.accounts.telegram_link.telegram_contact_delete_stale",
     gettext_noop("idempotency keys"): "flowercrm.idempotency.idempotency_purge",
     gettext_noop("unattached images"): "flowercrm.uploads.image_purge_unattached",
 }

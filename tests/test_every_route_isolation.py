@@ -88,7 +88,8 @@ MAKERS: dict[str, Callable[[Built], Any]] = {
     "task": _task,
     "supplier": lambda b: SupplierFactory(shop=b.shop),
     "supply": lambda b: SupplyFactory(shop=b.shop),
-    "member": lambda b: MembershipFactory(shop=b.shop, role=Role.FLORIST),
+    # ``/api/users/{id}`` takes the user's id (not the membership's: the two sequences can meet).
+    "member": lambda b: MembershipFactory(shop=b.shop, role=Role.FLORIST).user,
     "invitation": lambda b: MembershipFactory(
         shop=b.shop, role=Role.FLORIST, status=MembershipStatus.INVITED, is_active=False
     ),

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import close_old_connections
 from django.utils.translation import gettext_lazy as _
 from telegram import CallbackQuery, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -66,6 +67,11 @@ NOT_OWN_CONTACT_TEXT = _(
 UNKNOWN_PHONE_TEXT = _(
     "The number %(phone)s is not among FlowerCRM staff. Ask the shop's administrator to add "
     "you with this number and send it again."
+)
+UNKNOWN_PHONE_SIGNUP_TEXT = _(
+    "The number %(phone)s is not among FlowerCRM staff yet.\n"
+    "Opening a new shop? Ask for the sign-up code on the sign-up page within a day — it will come here.\n"
+    "Working in a shop? Ask its administrator to add you with this number and send it again."
 )
 UNLINKED_TEXT = _(
     "Telegram is unlinked: login codes and notifications will no longer come here. To link again — /start."
@@ -139,7 +145,8 @@ def bot_reply_for(update: Update) -> BotReply | None:
             return BotReply(chat_id, str(LINKED_TEXT) % {"name": name}, ReplyKeyboardRemove())
         if result.outcome is LinkOutcome.NOT_OWN_CONTACT:
             return BotReply(chat_id, str(NOT_OWN_CONTACT_TEXT), share_phone_keyboard())
-        return BotReply(chat_id, str(UNKNOWN_PHONE_TEXT) % {"phone": result.phone}, share_phone_keyboard())
+        text = UNKNOWN_PHONE_SIGNUP_TEXT if settings.SIGNUP_ENABLED else UNKNOWN_PHONE_TEXT
+        return BotReply(chat_id, str(text) % {"phone": result.phone}, share_phone_keyboard())
 
     command = _command(message.text)
     if command == "start":

@@ -80,13 +80,22 @@ class User(SearchableModel, AbstractBaseUser, PermissionsMixin, TimeStampedModel
 OTP_MAX_ATTEMPTS = 5
 
 
-class OtpCode(TimeStampedModel):
-    """The current one-time login code of a phone (one row per phone: a new code replaces
-    the old). Only a keyed hash of the code is kept; it is dead once used, expired or after
-    ``OTP_MAX_ATTEMPTS`` wrong guesses. Rows exist for any phone a code was asked for, registered
-    or not, so that nothing about a phone's registration shows in the answers."""
+class OtpPurpose(models.TextChoices):
+    """What a one-time code opens: a code of one purpose is never accepted for another."""
 
-    phone = models.CharField(_("phone"), max_length=16, unique=True)
+    LOGIN = "login", _("login")
+    SIGNUP = "signup", _("sign-up")
+
+
+class OtpCode(TimeStampedModel):
+    """The current one-time code of a phone for one purpose (one row per phone and purpose: a
+    new code replaces the old). Only a keyed hash of the code is kept; it is dead once used,
+    expired or after ``OTP_MAX_ATTEMPTS`` wrong guesses. Rows exist for any phone a code was
+    asked for, registered or not, so that nothing about a phone's registration shows in the
+    answers."""
+
+    phone = models.CharField(_("phone"), max_length=16)
+    purpose = models.CharField(_("purpose"), max_length=8, choices=OtpPurpose.choices, default=OtpPurpose.LOGIN)
     code_hash = models.CharField(_("code hash"), max_length=64)
     expires_at = models.DateTimeField(_("valid until"))
     attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
@@ -96,6 +105,7 @@ class OtpCode(TimeStampedModel):
         verbose_name = _("login code")
         verbose_name_plural = _("login codes")
         constraints = [
+            models.UniqueConstraint(fields=["phone", "purpose"], name="accounts_otpcode_phone_purpose_unique"),
             models.CheckConstraint(condition=models.Q(phone__startswith="+"), name="accounts_otpcode_phone_e164"),
             models.CheckConstraint(
                 condition=models.Q(attempts__lte=OTP_MAX_ATTEMPTS), name="accounts_otpcode_attempts_max"
@@ -108,9 +118,10 @@ class OtpCode(TimeStampedModel):
 
 
 class OtpSend(TimeStampedModel):
-    """One login code issued for a phone (``created_at`` is when): the log the resend
-    cooldown and the hourly cap are counted from, kept in the database so the limits hold
-    across processes and apply to every phone, registered or not."""
+    """One code issued for a phone (``created_at`` is when), of any purpose: the log the
+    resend cooldown and the hourly cap are counted from — shared by login and sign-up codes, so
+    a phone's chat gets at most ``HOURLY_CAP`` codes an hour in all — kept in the database so
+    the limits hold across processes and apply to every phone, registered or not."""
 
     phone = models.CharField(_("phone"), max_length=16)
 
@@ -121,3 +132,26 @@ class OtpSend(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class TelegramContact(TimeStampedModel):
+    """A phone number Telegram vouched for, shared with the bot by its owner
+    (``contact.user_id == from_user.id``) while no account has that phone yet: the chat a
+    sign-up code for that phone goes to. When the account is created (sign-up) the chat is
+    linked to it and the row goes; rows nobody used are deleted by ``maintenance``."""
+
+    phone = models.CharField(_("phone"), max_length=16, unique=True)
+    telegram_id = models.BigIntegerField(_("Telegram id"), unique=True)
+
+    class Meta:
+        verbose_name = _("Telegram contact")
+        verbose_name_plural = _("Telegram contacts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(phone__startswith="+"), name="accounts_telegramcontact_phone_e164"
+            ),
+        ]
+        indexes = [models.Index(fields=["updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone} → {self.telegram_id}"

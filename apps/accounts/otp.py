@@ -1,4 +1,5 @@
-"""Login by a one-time code that the Telegram bot sends to a person's linked chat (ARCHITECTURE §3).
+"""One-time codes that the Telegram bot sends: login to a person's linked chat, and sign-up of
+a new shop (ARCHITECTURE §3, §11.6).
 
 Guarantees:
 - a code is 6 digits from ``secrets``, valid ``OTP_TTL`` (5 minutes), stored only as an
@@ -10,7 +11,15 @@ Guarantees:
   answer, its timing nor a 429 tells whether a phone belongs to anyone;
 - the code goes only to the linked chat of an active user with an active membership, after
   commit, off the request path;
-- no test phone, fixed code or bypass exists in any mode.
+- no test phone, fixed code or bypass exists in any mode;
+- a code has a purpose (``OtpPurpose``): its own row and its own hash key, so a sign-up code
+  never logs in and a login code never opens a shop. The send log (cooldown, hourly cap) is
+  shared by all purposes: a phone's chat gets at most ``HOURLY_CAP`` codes an hour in all.
+
+A sign-up code goes to the chat Telegram vouched for the phone: the linked chat of the active
+account with that phone, or — for a phone with no account yet — the chat that shared that
+number as its own contact with the bot (``TelegramContact``). Any other phone gets the same
+answer and the same rows, and nothing is sent.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import OTP_MAX_ATTEMPTS, OtpCode, OtpSend, User
+from apps.accounts.models import OTP_MAX_ATTEMPTS, OtpCode, OtpPurpose, OtpSend, TelegramContact, User
 from flowercrm import telegram
 from flowercrm.errors import DomainError, RateLimited
 from flowercrm.phone import normalize_phone
@@ -39,7 +48,11 @@ HOURLY_WINDOW = timedelta(hours=1)
 HOURLY_CAP = 5
 CODE_DIGITS = 6
 
+# A shared contact is a sign-up chat for this long (then the person shares it again).
+CONTACT_TTL = timedelta(days=1)
+
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class OtpInvalid(DomainError):
@@ -59,8 +72,10 @@ class OtpIssued:
     expires_in: int
 
 
-def _code_hash(phone: str, code: str) -> str:
-    return salted_hmac("flowercrm.accounts.otp", f"{phone}:{code}", algorithm="sha256").hexdigest()
+def _code_hash(phone: str, code: str, purpose: str = OtpPurpose.LOGIN) -> str:
+    # The purpose is in the key: a hash of one purpose never matches a code of another.
+    salt = "flowercrm.accounts.otp" if purpose == OtpPurpose.LOGIN else f"flowercrm.accounts.otp.{purpose}"
+    return salted_hmac(salt, f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
 def _new_code() -> str:
@@ -105,6 +120,68 @@ def otp_message(code: str) -> str:
     ) % {"code": code, "minutes": minutes}
 
 
+def signup_message(code: str) -> str:
+    minutes = int(OTP_TTL.total_seconds() // 60)
+    return gettext(
+        "FlowerCRM sign-up code: %(code)s\n"
+        "Valid for %(minutes)d minutes. It opens a new shop in your name — if you did not ask for it, ignore "
+        "this message and tell the code to no one."
+    ) % {"code": code, "minutes": minutes}
+
+
+def _signup_chat(phone: str) -> int | None:
+    """The chat Telegram vouched for ``phone``: the linked chat of its active account, else
+    (no account, or one not linked) a fresh contact the owner shared with the bot; None for
+    an inactive account. Always the same two queries, whoever the phone belongs to."""
+    now = timezone.now()
+    account = User.objects.filter(phone=phone).values_list("is_active", "telegram_id").first()
+    contact = (
+        TelegramContact.objects.filter(phone=phone, updated_at__gt=now - CONTACT_TTL)
+        .values_list("telegram_id", flat=True)
+        .first()
+    )
+    if account is None:
+        return contact
+    is_active, telegram_id = account
+    if not is_active:
+        return None
+    return telegram_id if telegram_id is not None else contact
+
+
+def _issue(
+    *, phone: str, purpose: str, chat_for: Callable[[str], int | None], message: Callable[[str], str]
+) -> OtpIssued:
+    phone = normalize_phone(phone)
+    now = timezone.now()
+    with transaction.atomic():
+        # One row per phone and purpose, created if missing, then locked: concurrent requests
+        # for one phone are serialised, so the cooldown cannot be raced. The phone's login row
+        # is the lock of its send log, which all purposes share, so it is taken for any purpose.
+        purposes = sorted({OtpPurpose.LOGIN.value, purpose})
+        OtpCode.objects.bulk_create(
+            [OtpCode(phone=phone, purpose=p, code_hash="", expires_at=now) for p in purposes], ignore_conflicts=True
+        )
+        rows = {
+            row.purpose: row
+            for row in OtpCode.objects.select_for_update().filter(phone=phone, purpose__in=purposes).order_by("id")
+        }
+        row = rows[purpose]
+        wait = _send_wait(phone=phone, now=now)
+        if wait:
+            raise RateLimited(wait, gettext("The code was already sent. You can ask again later."))
+        code = _new_code()
+        row.code_hash = _code_hash(phone, code, purpose)
+        row.expires_at = now + OTP_TTL
+        row.attempts = 0
+        row.used_at = None
+        row.save(update_fields=["code_hash", "expires_at", "attempts", "used_at", "updated_at"])
+        OtpSend.objects.create(phone=phone)
+        chat_id = chat_for(phone)
+        if chat_id is not None:
+            telegram.send_message(chat_id, message(code))
+    return OtpIssued(expires_in=int(OTP_TTL.total_seconds()))
+
+
 def otp_send(*, phone: str) -> OtpIssued:
     """Issue a new login code for ``phone`` (replacing any earlier one) and, if the phone
     belongs to a linked active member, send it to their Telegram chat after commit.
@@ -113,57 +190,35 @@ def otp_send(*, phone: str) -> OtpIssued:
     (429 with ``Retry-After``) within the resend cooldown or over the hourly cap, and
     ``django.core.exceptions.ValidationError`` for something that is not a phone number.
     """
-    phone = normalize_phone(phone)
-    now = timezone.now()
-    with transaction.atomic():
-        # One row per phone, created if missing, then locked: concurrent requests for one
-        # phone are serialised, so the cooldown cannot be raced.
-        OtpCode.objects.bulk_create([OtpCode(phone=phone, code_hash="", expires_at=now)], ignore_conflicts=True)
-        row = OtpCode.objects.select_for_update().get(phone=phone)
-        wait = _send_wait(phone=phone, now=now)
-        if wait:
-            raise RateLimited(wait, gettext("The code was already sent. You can ask again later."))
-        code = _new_code()
-        row.code_hash = _code_hash(phone, code)
-        row.expires_at = now + OTP_TTL
-        row.attempts = 0
-        row.used_at = None
-        row.save(update_fields=["code_hash", "expires_at", "attempts", "used_at", "updated_at"])
-        OtpSend.objects.create(phone=phone)
-        chat_id = _linked_chat(phone)
-        if chat_id is not None:
-            telegram.send_message(chat_id, otp_message(code))
-    return OtpIssued(expires_in=int(OTP_TTL.total_seconds()))
+    return _issue(phone=phone, purpose=OtpPurpose.LOGIN, chat_for=_linked_chat, message=otp_message)
 
 
-def otp_verify(*, phone: str, code: str, login: Callable[[User], T]) -> T:
-    """Check a code and, while its row is still locked, hand its person to ``login`` (which
-    opens the session: ``apps.shops.sessions.session_login_otp``); return what it returns.
+def signup_code_send(*, phone: str) -> OtpIssued:
+    """Issue a new sign-up code for ``phone`` and send it, after commit, to the chat Telegram
+    vouched for that phone (``_signup_chat``). The same rules, work and answer as ``otp_send``
+    for every valid phone, known or not; the limits are shared with login codes."""
+    return _issue(phone=phone, purpose=OtpPurpose.SIGNUP, chat_for=_signup_chat, message=signup_message)
 
-    The code row is locked while it is checked, so of concurrent verifies of one code exactly
-    one succeeds. The hash comparison is constant-time. A wrong guess is counted and kept even
-    though an error is raised. Raises ``OtpInvalid`` (400: wrong, expired, used or no code),
-    ``OtpLocked`` (429: too many wrong guesses; the code is dead), or what ``login`` raises
-    (e.g. no membership in the shop asked for) — then the code stays usable.
-    """
+
+def _verify(*, phone: str, code: str, purpose: str, resolve: Callable[[str], U | None], use: Callable[[U], T]) -> T:
     phone = normalize_phone(phone)
     now = timezone.now()
     failure: DomainError
     with transaction.atomic():
-        row = OtpCode.objects.select_for_update().filter(phone=phone).first()
+        row = OtpCode.objects.select_for_update().filter(phone=phone, purpose=purpose).first()
         if row is None or not row.code_hash or row.used_at is not None or row.expires_at <= now:
             failure = OtpInvalid()
         elif row.attempts >= OTP_MAX_ATTEMPTS:
             failure = OtpLocked(max(1, _send_wait(phone=phone, now=now)))
         else:
-            matches = constant_time_compare(row.code_hash, _code_hash(phone, code))
-            user = User.objects.filter(phone=phone, is_active=True).first() if matches else None
-            if user is not None:
+            matches = constant_time_compare(row.code_hash, _code_hash(phone, code, purpose))
+            subject = resolve(phone) if matches else None
+            if subject is not None:
                 row.used_at = now
                 row.save(update_fields=["used_at", "updated_at"])
-                # An error of ``login`` rolls this block back: the code is not spent on a
-                # refused login.
-                return login(user)
+                # An error of ``use`` rolls this block back: the code is not spent on a
+                # refused login or sign-up.
+                return use(subject)
             row.attempts += 1
             row.save(update_fields=["attempts", "updated_at"])
             if row.attempts >= OTP_MAX_ATTEMPTS:
@@ -172,6 +227,46 @@ def otp_verify(*, phone: str, code: str, login: Callable[[User], T]) -> T:
                 failure = OtpInvalid()
     # Raised after the block commits, so the counted attempt is kept.
     raise failure
+
+
+def _active_user(phone: str) -> User | None:
+    return User.objects.filter(phone=phone, is_active=True).first()
+
+
+def otp_verify(*, phone: str, code: str, login: Callable[[User], T]) -> T:
+    """Check a login code and, while its row is still locked, hand its person to ``login``
+    (which opens the session: ``apps.shops.sessions.session_login_otp``); return what it returns.
+
+    The code row is locked while it is checked, so of concurrent verifies of one code exactly
+    one succeeds. The hash comparison is constant-time. A wrong guess is counted and kept even
+    though an error is raised. Raises ``OtpInvalid`` (400: wrong, expired, used or no code),
+    ``OtpLocked`` (429: too many wrong guesses; the code is dead), or what ``login`` raises
+    (e.g. no membership in the shop asked for) — then the code stays usable.
+    """
+    return _verify(phone=phone, code=code, purpose=OtpPurpose.LOGIN, resolve=_active_user, use=login)
+
+
+@dataclass(frozen=True)
+class SignupPerson:
+    """Who a valid sign-up code speaks for: the account with the phone, or None for a new one."""
+
+    phone: str
+    user: User | None
+
+
+def _signup_person(phone: str) -> SignupPerson | None:
+    user = User.objects.filter(phone=phone).first()
+    if user is not None and not user.is_active:
+        return None  # a switched-off account opens no shop
+    return SignupPerson(phone=phone, user=user)
+
+
+def signup_code_verify(*, phone: str, code: str, complete: Callable[[SignupPerson], T]) -> T:
+    """Check a sign-up code under the rules of ``otp_verify`` and, while its row is locked,
+    hand the person to ``complete`` (which creates the shop:
+    ``apps.shops.signup.signup_complete``). An error of ``complete`` rolls everything back and
+    leaves the code usable; a wrong guess is counted."""
+    return _verify(phone=phone, code=code, purpose=OtpPurpose.SIGNUP, resolve=_signup_person, use=complete)
 
 
 def otp_delete_expired(*, now: datetime | None = None) -> int:

@@ -21,6 +21,7 @@ from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from apps.accounts.models import User
 from apps.accounts.otp import otp_verify
+from apps.accounts.webapp import WebAppInvalid, init_data_check, init_data_claim
 from apps.shops.models import Membership
 from apps.shops.selectors import default_membership
 from flowercrm.auth import MembershipInactive, TokenInvalid, claim_id
@@ -100,6 +101,22 @@ def session_login_otp(*, phone: str, code: str, shop_id: int | None = None) -> T
     """Exchange a Telegram login code for a session (as a password login does). The code's
     rules are ``accounts.otp.otp_verify``'s; ``NoMembership`` leaves the code usable."""
     return otp_verify(phone=phone, code=code, login=lambda user: session_login(user=user, shop_id=shop_id))
+
+
+def session_login_telegram_webapp(*, init_data: str, bot_token: str) -> TokenPair:
+    """Open a session (in the most recently used shop) for the active user linked to the
+    Telegram account a Mini App's ``init_data`` speaks for (``accounts.webapp``). Raises
+    ``WebAppInvalid`` for data that is forged, stale, malformed, used before, or whose account
+    is linked to no active user, and ``NoMembership`` — without using the data up — when that
+    person works in no shop."""
+    identity = init_data_check(init_data=init_data, bot_token=bot_token, now=timezone.now())
+    user = User.objects.filter(telegram_id=identity.telegram_id, is_active=True).first()
+    if user is None:
+        raise WebAppInvalid()
+    membership = _membership_for(user, None)
+    if not init_data_claim(identity):
+        raise WebAppInvalid(gettext("This Telegram login was already used. Open the app from the bot again."))
+    return tokens_issue(membership=membership)
 
 
 def _parse_refresh(raw: str) -> RefreshToken:

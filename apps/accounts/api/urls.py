@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from apps.accounts.api import telegram_views, views
+from apps.accounts.api import signup_views, telegram_views, views
 
 urlpatterns = [
     re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
@@ -18,6 +18,9 @@ urlpatterns = [
         views.InvitationDeclineView.as_view(),
         name="auth-invitation-decline",
     ),
+    re_path(r"^auth/signup/start/?$", signup_views.SignupStartView.as_view(), name="auth-signup-start"),
+    re_path(r"^auth/signup/complete/?$", signup_views.SignupCompleteView.as_view(), name="auth-signup-complete"),
+    re_path(r"^auth/telegram-webapp/?$", signup_views.TelegramWebAppLoginView.as_view(), name="auth-telegram-webapp"),
     re_path(r"^telegram/send-otp/?$", telegram_views.SendOtpView.as_view(), name="telegram-send-otp"),
     re_path(r"^telegram/verify-otp/?$", telegram_views.VerifyOtpView.as_view(), name="telegram-verify-otp"),
     re_path(r"^telegram/webhook/?$", telegram_views.TelegramWebhookView.as_view(), name="telegram-webhook"),
