@@ -31,6 +31,11 @@ class ShopForm(forms.ModelForm):
         model = Shop
         fields = "__all__"
 
+    def clean_slug(self) -> str:
+        # Left blank: the shop keeps its address (a new shop's is generated from its name).
+        slug: str = (self.cleaned_data.get("slug") or "").strip().lower()
+        return slug or self.instance.slug or self.instance.free_slug()
+
     def clean_phone(self) -> str:
         raw = self.cleaned_data.get("phone", "").strip()
         if not raw:
