@@ -29,7 +29,9 @@ class ShopForm(forms.ModelForm):
 
     class Meta:
         model = Shop
-        fields = "__all__"
+        # Every field, as the admin's default form has (``ShopAdmin`` hides and freezes some);
+        # this form only adds the cleaning of the slug and the phone.
+        fields = "__all__"  # noqa: DJ007
 
     def clean_slug(self) -> str:
         # Left blank: the shop keeps its address (a new shop's is generated from its name).

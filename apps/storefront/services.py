@@ -83,9 +83,10 @@ def storefront_checkout(*, shop: Shop, data: Mapping[str, Any], now: dt.datetime
     [{product, quantity}], ``payment_method`` — a preference kept in the event log). Prices,
     the delivery fee and the total are the server's; the order starts ``new``."""
     storefront_window_check(shop=shop, data=data, now=now)
-    if data.get("delivery_method", DeliveryMethod.DELIVERY) == DeliveryMethod.DELIVERY and not str(
-        data.get("delivery_address", "")
-    ).strip():
+    if (
+        data.get("delivery_method", DeliveryMethod.DELIVERY) == DeliveryMethod.DELIVERY
+        and not str(data.get("delivery_address", "")).strip()
+    ):
         raise Invalid({"delivery_address": [gettext("Give the delivery address.")]})
     order_data: dict[str, Any] = {name: data[name] for name in ORDER_FIELDS if name in data}
     order_data.update(

@@ -6,21 +6,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('flowercrm', '0003_verbose_names'),
-        ('shops', '0004_shop_public_profile'),
+        ("flowercrm", "0003_verbose_names"),
+        ("shops", "0004_shop_public_profile"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='idempotencykey',
-            name='user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="idempotencykey",
+            name="user",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddConstraint(
-            model_name='idempotencykey',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', True)), fields=('shop', 'scope', 'key'), name='idempotency_public_unique'),
+            model_name="idempotencykey",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", True)),
+                fields=("shop", "scope", "key"),
+                name="idempotency_public_unique",
+            ),
         ),
     ]

@@ -11,9 +11,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import mixins, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import BasePagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -74,7 +75,7 @@ class StorefrontView(ScopedAPIView, GenericAPIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_classes = [StorefrontReadThrottle]
-    pagination_class = None
+    pagination_class: type[BasePagination] | None = None
     filter_backends: list[Any] = []
     shop: Shop
 
@@ -83,7 +84,8 @@ class StorefrontView(ScopedAPIView, GenericAPIView):
         shop = selectors.storefront_shop(slug=self.kwargs["slug"])
         if shop is None:
             raise NotFound(gettext("Not found."))
-        assert self._scope_exit is not None  # set by ``perform_authentication``
+        if self._scope_exit is None:  # set by ``perform_authentication``, which always runs first
+            raise RuntimeError("StorefrontView.storefront_shop called before authentication")
         self._scope_exit.enter_context(scope(shop=shop.id))
         self.shop = shop
         return shop
@@ -102,7 +104,7 @@ class StorefrontShopView(StorefrontView):
         return Response(PublicShopSerializer(self.storefront_shop(), context=self.get_serializer_context()).data)
 
 
-class StorefrontProductListView(StorefrontView):
+class StorefrontProductListView(mixins.ListModelMixin, StorefrontView):
     """``GET /api/public/shops/{slug}/products/``: products on sale, with ``category``,
     ``search``, ``ordering`` (name, price, created_at) and ``skip``/``limit`` as every list."""
 
@@ -119,18 +121,17 @@ class StorefrontProductListView(StorefrontView):
             return Product.objects.none()
         return selectors.storefront_products(shop=self.shop)
 
-    @extend_schema(auth=[])
+    @extend_schema(operation_id="public_shops_products_list", auth=[])
     def get(self, request: Request, slug: str) -> Response:
         self.storefront_shop()
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.list(request)
 
 
 class StorefrontProductDetailView(StorefrontView):
     """``GET /api/public/shops/{slug}/products/{id}/``: one product on sale (404 for one
     off sale, of another shop, or unknown)."""
 
-    @extend_schema(responses={200: PublicProductSerializer}, auth=[])
+    @extend_schema(operation_id="public_shops_products_retrieve", responses={200: PublicProductSerializer}, auth=[])
     def get(self, request: Request, slug: str, pk: str) -> Response:
         shop = self.storefront_shop()
         product = selectors.storefront_products(shop=shop).filter(pk=int(pk)).first()
@@ -158,7 +159,10 @@ class StorefrontCheckoutView(StorefrontView):
 
     @extend_schema(
         request=CheckoutSerializer,
-        responses={201: CheckoutAnswerSerializer, 422: OpenApiResponse(description="Idempotency-Key reused with another body")},
+        responses={
+            201: CheckoutAnswerSerializer,
+            422: OpenApiResponse(description="Idempotency-Key reused with another body"),
+        },
         parameters=[IDEMPOTENCY_PARAMETER],
         auth=[],
     )
@@ -170,8 +174,14 @@ class StorefrontCheckoutView(StorefrontView):
 
         def handler() -> Response:
             order = services.storefront_checkout(shop=shop, data=data.validated_data)
-            answer = {"number": order.number, "total": order.total, "tracking_url": tracking_url(order, request=request)}
+            answer = {
+                "number": order.number,
+                "total": order.total,
+                "tracking_url": tracking_url(order, request=request),
+            }
             return Response(CheckoutAnswerSerializer(answer).data, status=status.HTTP_201_CREATED)
 
         # Keys belong to the buyer's phone: two buyers who pick the same weak key never meet.
-        return idempotent(request=request, shop=shop, scope=f"storefront.orders:{buyer}", handler=handler, required=True)
+        return idempotent(
+            request=request, shop=shop, scope=f"storefront.orders:{buyer}", handler=handler, required=True
+        )

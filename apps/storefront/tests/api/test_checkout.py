@@ -16,7 +16,7 @@ from apps.shops.models import DeliveryZone
 from apps.shops.tests.factories import ShopFactory
 from apps.storefront.api.serializers import MAX_ITEMS, MAX_QUANTITY
 from apps.storefront.services import MAX_DAYS_AHEAD
-from apps.storefront.tests.conftest import BUYER_PHONE, checkout, tomorrow
+from apps.storefront.tests.conftest import BUYER_PHONE, checkout
 from flowercrm.models import IdempotencyKey
 from flowercrm.testing import assert_error
 
