@@ -60,6 +60,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=CORS_ALLOWED_ORIGINS)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The shops' public websites: allowed by CORS on /api/public/ only (``apps.storefront.cors``).
+STOREFRONT_CORS_ORIGINS = env.list("STOREFRONT_CORS_ORIGINS", default=[])
 
 # --- Applications --------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -90,6 +92,7 @@ INSTALLED_APPS = [
     "apps.orders",
     "apps.production",
     "apps.exchange",
+    "apps.storefront",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +275,10 @@ REST_FRAMEWORK = {
         "login_user": env.str("THROTTLE_LOGIN_USER", default="5/min"),
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
         "tracking": env.str("THROTTLE_TRACKING", default="60/min"),
+        # The public storefront: catalogue reads per address; orders per address and per phone.
+        "storefront": env.str("THROTTLE_STOREFRONT", default="120/min"),
+        "storefront_checkout": env.str("THROTTLE_STOREFRONT_CHECKOUT", default="30/hour"),
+        "storefront_checkout_phone": env.str("THROTTLE_STOREFRONT_CHECKOUT_PHONE", default="10/hour"),
     },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": None,

@@ -33,17 +33,26 @@ def _canonical_hash(data: Any) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def idempotent(*, request: Any, shop: Any, scope: str, handler: Callable[[], Response]) -> Response:
-    """Run ``handler`` once per ``Idempotency-Key``; replay its status and body to retries."""
+def idempotent(
+    *, request: Any, shop: Any, scope: str, handler: Callable[[], Response], required: bool = False
+) -> Response:
+    """Run ``handler`` once per ``Idempotency-Key``; replay its status and body to retries.
+
+    Keys are the caller's (shop, user, ``scope``); a public endpoint has no user, so its
+    ``scope`` names whom the key belongs to. ``required``: a request without the header is a
+    400 (public endpoints, where a double tap must never make two orders)."""
     key = request.headers.get(HEADER)
     if key is None:
+        if required:
+            raise Invalid({HEADER: [gettext("The Idempotency-Key header is required.")]})
         with transaction.atomic():
             return handler()
     key = key.strip()
     if not key or len(key) > 255 or not key.isprintable():
         raise Invalid({HEADER: [gettext("Idempotency key: 1 to 255 printable characters.")]})
     request_hash = _canonical_hash(request.data)
-    lookup = {"shop": shop, "user": request.user, "scope": scope, "key": key}
+    user = request.user if getattr(request.user, "is_authenticated", False) else None
+    lookup = {"shop": shop, "user": user, "scope": scope, "key": key}
     with transaction.atomic():
         IdempotencyKey.objects.filter(**lookup, created_at__lt=timezone.now() - KEEP_FOR).delete()
         try:

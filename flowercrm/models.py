@@ -131,7 +131,8 @@ class IdempotencyKey(models.Model):
     name it had when the key lived in the orders app."""
 
     shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Null for a public endpoint (the storefront's checkout), whose scope names the buyer.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True)
     key = models.CharField(max_length=255)
     scope = models.CharField(max_length=100)
     request_hash = models.CharField(max_length=64)
@@ -142,7 +143,13 @@ class IdempotencyKey(models.Model):
     class Meta:
         db_table = "orders_idempotencykey"
         constraints = [
-            models.UniqueConstraint(fields=["shop", "user", "scope", "key"], name="orders_idempotency_unique")
+            models.UniqueConstraint(fields=["shop", "user", "scope", "key"], name="orders_idempotency_unique"),
+            # NULLs are distinct in a unique index: keys without a user get their own.
+            models.UniqueConstraint(
+                fields=["shop", "scope", "key"],
+                condition=models.Q(user__isnull=True),
+                name="idempotency_public_unique",
+            ),
         ]
 
     def __str__(self) -> str:

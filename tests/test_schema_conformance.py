@@ -70,10 +70,12 @@ class Seeded:
     tokens: dict[str, str]
     ids: dict[str, list[int]] = field(default_factory=dict)
     tracking_tokens: list[str] = field(default_factory=list)
+    storefront_slug: str = ""
+    storefront_products: list[int] = field(default_factory=list)
 
 
 def _seed() -> Seeded:
-    shop = ShopFactory(name="Схема-тест")
+    shop = ShopFactory(name="Схема-тест", storefront_enabled=True, phone="+77272500000", hours="9–21")
     members: dict[str, Membership] = {role: MembershipFactory(shop=shop, role=role) for role in ROLES}
     admin = members[Role.ADMIN].user
     stock = [make_stock(shop) for _ in range(2)]
@@ -99,6 +101,8 @@ def _seed() -> Seeded:
             "users": [m.user_id for m in members.values()],
         },
         tracking_tokens=[confirmed.tracking_token, fresh.tracking_token],
+        storefront_slug=shop.slug,
+        storefront_products=[p.pk for p in products],
     )
 
 
@@ -137,6 +141,11 @@ def _aim_at_seeded_rows(case: Any, seeded: Seeded) -> None:
             params["id"] = ids[params["id"] % len(ids)]
     if isinstance(params.get("token"), str) and len(params["token"]) % 2:
         params["token"] = seeded.tracking_tokens[len(params["token"]) % 4 // 2]
+    # The public storefront: three of four slugs name the seeded shop, and its products.
+    if isinstance(params.get("slug"), str) and len(params["slug"]) % 4:
+        params["slug"] = seeded.storefront_slug
+        if case.operation.path.endswith("/products/{id}") and isinstance(params.get("id"), int) and params["id"] % 4:
+            params["id"] = seeded.storefront_products[params["id"] % 2]
 
 
 @pytest.mark.schemathesis

@@ -75,6 +75,7 @@ def test_seed_demo_fills_a_living_day_once() -> None:
     check_orders_in_every_status_from_yesterday_to_tomorrow()
     check_stock_products_and_customers_are_consistent()
     check_the_demo_manager_sees_a_living_dashboard()
+    check_the_storefront_is_open(seeded)
     check_a_second_run_changes_nothing(seeded)
 
 
@@ -84,6 +85,19 @@ def check_a_second_run_changes_nothing(seeded: str) -> None:
     second = run()
     assert counts() == before
     assert "is ready: 19 orders, 19 made now" in seeded and "is ready: 19 orders, 0 made now" in second
+
+
+def check_the_storefront_is_open(seeded: str) -> None:
+    """``make run`` shows a storefront: the demo shop's profile and products are public."""
+    shop = Shop.objects.get(slug=seed_demo.DEMO_SLUG)
+    assert shop.storefront_enabled and shop.phone == seed_demo.DEMO_PROFILE["phone"]
+    assert f"/api/public/shops/{shop.slug}/" in seeded
+    client = APIClient()
+    profile = client.get(f"/api/public/shops/{shop.slug}/").json()
+    assert (profile["phone"], profile["hours"]) == (shop.phone, seed_demo.DEMO_PROFILE["hours"])
+    assert profile["delivery_zones"]
+    products = client.get(f"/api/public/shops/{shop.slug}/products/").json()
+    assert products["total"] == Product.objects.filter(shop=shop, is_active=True).count() > 0
 
 
 def check_the_demo_logins_work(seeded: str) -> None:

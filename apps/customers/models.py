@@ -24,6 +24,8 @@ class Source(models.TextChoices):
     TELEGRAM = "telegram", _("Telegram")
     WEBSITE = "website", _("Website")
     MARKETPLACE = "marketplace", _("Marketplace")
+    # Orders placed by buyers themselves through the public storefront API (§11.6).
+    STOREFRONT = "storefront", _("Storefront")
     OTHER = "other", _("Other")
 
 

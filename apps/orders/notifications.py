@@ -13,10 +13,13 @@ from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
 from apps.accounts.models import User
-from apps.orders.models import EventType, Order, OrderEvent
+from apps.customers.models import Source
+from apps.orders.models import EventType, Order, OrderEvent, PaymentMethod
 from apps.shops.models import Membership
 from flowercrm.roles import BACK_OFFICE_ROLES
 from flowercrm.telegram import send_to_users
+
+STOREFRONT = Source.STOREFRONT.value
 
 
 def _window(order: Order) -> str:
@@ -32,20 +35,26 @@ def _items(order: Order) -> str:
     return "\n".join(f"• {item.name} × {item.quantity}" for item in order.items.all())
 
 
-def new_order_text(order: Order) -> str:
+def new_order_text(order: Order, data: dict[str, Any] | None = None) -> str:
+    """The office's message about a new order; ``data`` is its ``created`` event's (a buyer's
+    payment preference from the storefront)."""
     if order.delivery_method == "delivery":
         method = pgettext("notification", "delivery")
     else:
         method = pgettext("notification", "pickup")
-    return "\n".join(
-        (
-            gettext("New order No. %(number)s (%(method)s) for %(window)s")
-            % {"number": order.number, "method": method, "window": _window(order)},
-            _items(order),
-            gettext("Total: %(total)s %(currency)s") % {"total": order.total, "currency": order.shop.currency},
-            gettext("Recipient: %(name)s") % {"name": order.recipient_name or "—"},
-        )
-    )
+    lines = [
+        gettext("New order No. %(number)s (%(method)s) for %(window)s")
+        % {"number": order.number, "method": method, "window": _window(order)},
+        _items(order),
+        gettext("Total: %(total)s %(currency)s") % {"total": order.total, "currency": order.shop.currency},
+        gettext("Recipient: %(name)s") % {"name": order.recipient_name or "—"},
+    ]
+    if order.source == STOREFRONT:
+        lines.insert(1, gettext("From the storefront — call the buyer to confirm."))
+        preference = (data or {}).get("payment_method")
+        if preference in PaymentMethod.values:
+            lines.append(gettext("Would like to pay: %(method)s") % {"method": PaymentMethod(preference).label})
+    return "\n".join(lines)
 
 
 def delivery_text(order: Order) -> str:
@@ -121,7 +130,7 @@ def _notify_for_event(event_id: int) -> None:
             is_active=True,
             telegram_id__isnull=False,
         ).distinct()
-        send_to_users(office, new_order_text(order))
+        send_to_users(office, new_order_text(order, event.data))
         return
     data: dict[str, Any] = event.data or {}
     after = data.get("after")

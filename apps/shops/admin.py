@@ -14,7 +14,7 @@ from apps.shops import services
 from apps.shops.models import DeliveryZone, Membership, MembershipStatus, Shop
 from flowercrm.admin import ShopScopedAdmin, ShopScopedInline
 from flowercrm.errors import DomainError
-from flowercrm.phone import normalize_phone
+from flowercrm.phone import MAX_PHONE_INPUT, normalize_phone
 
 
 class DeliveryZoneInline(ShopScopedInline):
@@ -22,11 +22,39 @@ class DeliveryZoneInline(ShopScopedInline):
     extra = 0
 
 
+class ShopForm(forms.ModelForm):
+    """The shop's phone in any common format, kept in E.164 (as the settings API keeps it)."""
+
+    phone = forms.CharField(label=_("Phone"), max_length=MAX_PHONE_INPUT, required=False)
+
+    class Meta:
+        model = Shop
+        # Every field, as the admin's default form has (``ShopAdmin`` hides and freezes some);
+        # this form only adds the cleaning of the slug and the phone.
+        fields = "__all__"  # noqa: DJ007
+
+    def clean_slug(self) -> str:
+        # Left blank: the shop keeps its address (a new shop's is generated from its name).
+        slug: str = (self.cleaned_data.get("slug") or "").strip().lower()
+        return slug or self.instance.slug or self.instance.free_slug()
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data.get("phone", "").strip()
+        if not raw:
+            return ""
+        try:
+            return normalize_phone(raw)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+
 @admin.register(Shop)
 class ShopAdmin(ShopScopedAdmin):
     area = "shop_settings"
     shop_path = "id"
-    list_display = ["name", "slug", "currency", "time_zone", "default_delivery_fee", "created_at"]
+    form = ShopForm
+    list_display = ["name", "slug", "storefront_enabled", "currency", "time_zone", "default_delivery_fee", "created_at"]
+    list_filter = ["storefront_enabled"]
     search_fields = ["name", "slug"]
     inlines = [DeliveryZoneInline]
 
@@ -35,9 +63,9 @@ class ShopAdmin(ShopScopedAdmin):
         return ["slug"] if obj is None else super().get_exclude(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # The slug is the shop's public address: only a platform operator changes it (left
-        # blank, it is generated from the name).
-        return [] if request.user.is_superuser else ["slug", "currency"]
+        # The slug is the storefront's address: the shop's admin may change it (unique and
+        # URL-safe, the model's validators). The currency is a platform operator's.
+        return [] if request.user.is_superuser else ["currency"]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return bool(request.user.is_superuser)

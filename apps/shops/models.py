@@ -21,6 +21,8 @@ from flowercrm.scopes import ShopScopedManager
 from flowercrm.search import build_search_text
 
 MARKUP_LEVELS = ("minimum", "recommended", "premium")
+PROFILE_ADDRESS_MAX_LENGTH = 300
+PROFILE_HOURS_MAX_LENGTH = 300
 DEFAULT_MARKUP = {"minimum": "50", "recommended": "100", "premium": "150"}
 
 
@@ -63,7 +65,7 @@ class Shop(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=120)
     # Generated from the name on creation (``unique_slug``) and kept when the shop is renamed;
-    # only a platform operator edits it.
+    # the shop's admin may change it (the storefront's address changes with it).
     slug = models.SlugField(
         _("address (slug)"), max_length=SLUG_MAX_LENGTH, unique=True, blank=True, validators=[validate_slug]
     )
@@ -96,6 +98,17 @@ class Shop(TimeStampedModel):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     low_stock_notify = models.BooleanField(_("notify about low stock"), default=True)
+
+    # The public profile (ARCHITECTURE §11.6): what the storefront and the tracking page show.
+    # The storefront API answers 404 for the shop until it is switched on.
+    storefront_enabled = models.BooleanField(_("storefront enabled"), default=False)
+    # E.164 like every phone (``flowercrm.phone.normalize_phone``; the API and the admin normalise it).
+    phone = models.CharField(_("phone"), max_length=16, blank=True, default="")
+    address = models.CharField(_("address"), max_length=PROFILE_ADDRESS_MAX_LENGTH, blank=True, default="")
+    # Free text as the shop writes it ("Ежедневно 9:00–21:00, 8 марта круглосуточно"): the
+    # storefront shows it to people; nothing computes with it (delivery windows are checked
+    # against the clock, not against opening hours).
+    hours = models.CharField(_("opening hours"), max_length=PROFILE_HOURS_MAX_LENGTH, blank=True, default="")
 
     class Meta:
         verbose_name = _("shop")

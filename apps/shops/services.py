@@ -27,6 +27,12 @@ SETTINGS_FIELDS = (
     "preparation_minutes",
     "price_rounding_step",
     "low_stock_notify",
+    # The public profile (ARCHITECTURE §11.6); the slug is unique (``full_clean`` checks it).
+    "slug",
+    "storefront_enabled",
+    "phone",
+    "address",
+    "hours",
 )
 # A membership's relations are set by the services, not by input: not re-read to validate.
 MEMBERSHIP_RELATIONS = ("user", "shop", "invited_by")
@@ -230,7 +236,8 @@ def membership_update(
 def shop_update(*, shop: Shop, data: dict[str, Any]) -> Shop:
     """Change a shop's name and settings; ``delivery_zones`` (if given) replaces the list:
     rows with an ``id`` are updated, rows without one are created, the others removed.
-    Renaming keeps the slug (links to the shop keep working)."""
+    Renaming keeps the slug (links to the shop keep working); a new slug must be free and
+    moves the storefront to the new address."""
     shop = Shop.objects.select_for_update().get(pk=shop.pk)
     model_update(instance=shop, fields=SETTINGS_FIELDS, data=data, validate=False, save=False)
     # Django's own ValidationError (not ``Invalid``): callers and tests catch it by that type;

@@ -168,10 +168,13 @@ def _item_names(items: list[OrderItem]) -> list[list[Any]]:
 
 
 @transaction.atomic
-def order_create(*, shop: Shop, actor: User, data: Mapping[str, Any]) -> Order:
+def order_create(
+    *, shop: Shop, actor: User | None, data: Mapping[str, Any], event_data: Mapping[str, Any] | None = None
+) -> Order:
     """Take an order. Prices come from the catalog (what the client sends is ignored); the
     buyer is found by phone (only blanks filled) or created; nothing is written unless all of
-    it is valid."""
+    it is valid. ``actor`` is None for an order the buyer placed (the storefront);
+    ``event_data`` joins the ``created`` event (e.g. the buyer's payment preference)."""
     order = Order(shop=shop, created_by=actor, status=S.NEW)
     model_update(instance=order, fields=(*DETAIL_FIELDS, "delivery_zone"), data=data, validate=False, save=False)
     _validate(order)
@@ -191,7 +194,7 @@ def order_create(*, shop: Shop, actor: User, data: Mapping[str, Any]) -> Order:
         order=order,
         type=EventType.CREATED,
         actor=actor,
-        data={"number": order.number, "total": str(order.total), "items": _item_names(items)},
+        data={**(event_data or {}), "number": order.number, "total": str(order.total), "items": _item_names(items)},
     )
     return order
 

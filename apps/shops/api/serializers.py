@@ -7,6 +7,8 @@ from django.utils.translation import gettext
 from rest_framework import serializers
 
 from apps.shops.models import (
+    PROFILE_ADDRESS_MAX_LENGTH,
+    PROFILE_HOURS_MAX_LENGTH,
     DeliveryZone,
     Membership,
     MembershipStatus,
@@ -14,6 +16,7 @@ from apps.shops.models import (
     validate_markups,
     validate_time_zone,
 )
+from apps.shops.slugs import SLUG_MAX_LENGTH, validate_slug
 from flowercrm.roles import Role
 from flowercrm.serializers import MoneyField, PhoneField
 from flowercrm.visibility import RoleShape
@@ -57,6 +60,12 @@ class ShopSettingsSerializer(serializers.ModelSerializer[Shop]):
     preparation_minutes = serializers.IntegerField(min_value=0, max_value=24 * 60)
     markups = serializers.JSONField(validators=[validate_markups])
     delivery_zones = DeliveryZoneSerializer(many=True, required=False)
+    # The public profile (§11.6). The slug is the storefront's address: unique, URL-safe.
+    slug = serializers.CharField(max_length=SLUG_MAX_LENGTH)
+    storefront_enabled = serializers.BooleanField()
+    phone = PhoneField(allow_blank=True)
+    address = serializers.CharField(max_length=PROFILE_ADDRESS_MAX_LENGTH, allow_blank=True)
+    hours = serializers.CharField(max_length=PROFILE_HOURS_MAX_LENGTH, allow_blank=True)
 
     class Meta:
         model = Shop
@@ -64,6 +73,10 @@ class ShopSettingsSerializer(serializers.ModelSerializer[Shop]):
             "id",
             "name",
             "slug",
+            "storefront_enabled",
+            "phone",
+            "address",
+            "hours",
             "currency",
             "time_zone",
             "default_delivery_fee",
@@ -76,7 +89,13 @@ class ShopSettingsSerializer(serializers.ModelSerializer[Shop]):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "slug", "currency", "created_at", "updated_at"]
+        read_only_fields = ["id", "currency", "created_at", "updated_at"]
+
+    def validate_slug(self, value: str) -> str:
+        # Case folded here; the format and the uniqueness are the model's (``shop_update``).
+        value = value.strip().lower()
+        validate_slug(value)
+        return value
 
     def validate_delivery_zones(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(value) > 100:

@@ -285,3 +285,61 @@ def test_deactivating_a_user_in_the_admin_closes_their_sockets(manager_a: Member
     user.refresh_from_db()
     assert user.is_active is False
     assert closed == [{"user_id": user.pk}]
+
+
+def _shop_form(shop: Shop, **fields: str) -> dict[str, str]:
+    data = {
+        "name": shop.name,
+        "slug": shop.slug,
+        "time_zone": "Asia/Almaty",
+        "default_delivery_fee": "0",
+        "markups": '{"default": {"minimum": "50", "recommended": "100", "premium": "150"}}',
+        "labour_cost": "0",
+        "preparation_minutes": "60",
+        "price_rounding_step": "10",
+        "low_stock_notify": "on",
+        "delivery_zones-TOTAL_FORMS": "0",
+        "delivery_zones-INITIAL_FORMS": "0",
+        "delivery_zones-MIN_NUM_FORMS": "0",
+        "delivery_zones-MAX_NUM_FORMS": "1000",
+    }
+    data.update(fields)
+    return data
+
+
+def test_shop_admin_sets_the_public_profile_and_slug(admin_a: Membership, shop_a: Shop) -> None:
+    """Issue 18: the shop's admin switches the storefront on and edits its slug (unique,
+    URL-safe); the phone is kept in E.164 like every phone."""
+    client = browser(admin_a)
+    path = f"/admin/shops/shop/{shop_a.pk}/change/"
+    data = _shop_form(
+        shop_a,
+        slug="romashka-almaty",
+        storefront_enabled="on",
+        phone="8 727 250 00 00",
+        address="Алматы, ул. Абая 10",
+        hours="9:00–21:00",
+    )
+    response = client.post(path, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    shop_a.refresh_from_db()
+    assert (shop_a.slug, shop_a.storefront_enabled, shop_a.phone, shop_a.hours) == (
+        "romashka-almaty",
+        True,
+        "+77272500000",
+        "9:00–21:00",
+    )
+
+
+@pytest.mark.parametrize("fields", [{"slug": "два слова"}, {"slug": "taken-slug"}, {"phone": "12345"}])
+def test_shop_admin_bad_profile_is_a_form_error(
+    admin_a: Membership, shop_a: Shop, shop_b: Shop, fields: dict[str, str]
+) -> None:
+    shop_b.slug = "taken-slug"
+    shop_b.save()
+    before = (shop_a.slug, shop_a.phone)
+    response = browser(admin_a).post(f"/admin/shops/shop/{shop_a.pk}/change/", _shop_form(shop_a, **fields))
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == set(fields)
+    shop_a.refresh_from_db()
+    assert (shop_a.slug, shop_a.phone) == before

@@ -44,6 +44,12 @@ from flowercrm.uploads import image_upload
 
 DEMO_SHOP = "Ромашка"
 DEMO_SLUG = "romashka"  # how the demo shop is found again (names are not unique)
+# The storefront's public profile (ARCHITECTURE §11.6): GET /api/public/shops/romashka/.
+DEMO_PROFILE = {
+    "phone": "+77272500000",
+    "address": "Алматы, пр. Абая 52",
+    "hours": "Ежедневно 8:00–22:00, доставка 9:00–21:00",
+}
 DEMO_PASSWORD = "demo-flowers-2026"  # noqa: S105 - printed demo login, refused in production
 DEMO_STAFF = [
     ("+77010000001", "Алия Админова", Role.ADMIN),
@@ -315,7 +321,16 @@ class Command(BaseCommand):
         for phone, name, role in DEMO_STAFF:
             if not Membership.objects.filter(shop=shop, user__phone=phone).exists():
                 staff_add(shop=shop, phone=phone, name=name, role=role, password=DEMO_PASSWORD, invite_existing=False)
-        return shop
+        return self.storefront(shop)
+
+    def storefront(self, shop: Shop) -> Shop:
+        """The public profile, filled where blank; the storefront is switched on the first time
+        only (a shop that switched it off keeps it off)."""
+        blanks = {name: value for name, value in DEMO_PROFILE.items() if not getattr(shop, name)}
+        if not blanks:
+            return shop
+        first_time = len(blanks) == len(DEMO_PROFILE)
+        return shop_update(shop=shop, data={**blanks, **({"storefront_enabled": True} if first_time else {})})
 
     def stock(self, shop: Shop) -> dict[tuple[str, int | None], StockItem]:
         items = {}
@@ -474,3 +489,5 @@ class Command(BaseCommand):
             user = User.objects.get(phone=phone)
             note = "" if user.check_password(DEMO_PASSWORD) else " " + _("(password was changed)")
             self.stdout.write(f"  {role:<8} {phone}  {DEMO_PASSWORD}{note}  — {name}")
+        if shop.storefront_enabled:
+            self.stdout.write(_("Storefront API: /api/public/shops/%(slug)s/") % {"slug": shop.slug})

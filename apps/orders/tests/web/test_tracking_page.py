@@ -52,6 +52,15 @@ def test_the_page_shows_status_steps_items_and_the_shop(client, order, api) -> N
     assert "<script" not in html  # works without JavaScript
 
 
+def test_the_page_shows_the_shops_phone_when_it_has_one(client, order) -> None:
+    """The shop's public phone (issue 18, ``Shop.phone``) as a link to call; none, no link."""
+    assert "tel:" not in page(client, order.tracking_token).content.decode()
+    order.shop.phone = "+77272500000"
+    order.shop.save()
+    html = page(client, order.tracking_token).content.decode()
+    assert 'href="tel:+77272500000"' in html
+
+
 def test_the_page_masks_like_the_api_and_says_nothing_of_the_buyer(client, order, api) -> None:
     html = page(client, order.tracking_token).content.decode()
     api_data = api.get(f"/api/tracking/{order.tracking_token}/").json()
