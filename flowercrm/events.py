@@ -8,8 +8,8 @@ does not answer within ``SEND_TIMEOUT`` seconds is logged and never fails the re
 
 With the pub/sub layer on one Redis, the committing thread publishes itself — one pipelined
 round trip of ``PUBLISH`` per group, in the layer's own channel names and message format —
-instead of handing the send to the event loop (``async_to_sync``), which is busy writing the
-previous events to its sockets: the hop cost as much as the rest of the dispatch under load.
+instead of handing the send to the worker's event loop (``async_to_sync``), where it would
+wait behind the loop's own writes of earlier events to its sockets.
 
 Audiences and their groups:
 
