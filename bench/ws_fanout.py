@@ -11,8 +11,11 @@ order's courier). It reports:
 - latency from commit to receipt, p50/p99/max: receipt time − the event row's ``created_at``
   (written in the committing transaction just before the commit, so an upper bound by the
   commit's duration; same machine, same clock);
+- with the pub/sub layer, that latency split at the moment each event reached Redis (a
+  subscriber of the office group beside the server): commit → publish (the committing request)
+  and publish → receipt (the workers' fan-out and this client);
 - the server's resident memory (gunicorn master + workers) idle, with the sockets open, and
-  after the changes.
+  after the changes; the load average before and after (the machine may be shared).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/flowercrm_bench REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/ws_fanout.py
