@@ -11,8 +11,11 @@ order's courier). It reports:
 - latency from commit to receipt, p50/p99/max: receipt time − the event row's ``created_at``
   (written in the committing transaction just before the commit, so an upper bound by the
   commit's duration; same machine, same clock);
+- with the pub/sub layer, that latency split at the moment each event reached Redis (a
+  subscriber of the office group beside the server): commit → publish (the committing request)
+  and publish → receipt (the workers' fan-out and this client);
 - the server's resident memory (gunicorn master + workers) idle, with the sockets open, and
-  after the changes.
+  after the changes; the load average before and after (the machine may be shared).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/flowercrm_bench REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/ws_fanout.py
@@ -40,7 +43,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench-" + "s" * 64)
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-os.environ.setdefault("CHANNELS_PREFIX", "flowercrm-bench")
+# Unique per run: Redis pub/sub channels are shared by every database number.
+os.environ.setdefault("CHANNELS_PREFIX", f"flowercrm-bench-{os.getpid()}")
 
 SHOP_NAME = "WS Bench"
 
@@ -187,6 +191,7 @@ async def bench(args: argparse.Namespace, data: dict[str, Any], base: str, serve
 
     ws_base = base.replace("http://", "ws://")
     received: list[tuple[int, int, float]] = []  # (socket index, event id, receipt time)
+    published = await publish_probe(data["shop_id"])
     pongs: list[asyncio.Event] = []
 
     async def reader(index: int, ws: Any, ready: asyncio.Event) -> None:
@@ -217,6 +222,7 @@ async def bench(args: argparse.Namespace, data: dict[str, Any], base: str, serve
         await ws.send(json.dumps({"type": "ping"}))
         await asyncio.wait_for(ready.wait(), 30)  # joined its groups
 
+    load = f"{os.getloadavg()[0]:.2f}"
     idle = rss_kb(server_pid)
     started = time.perf_counter()
     await asyncio.gather(*(open_socket(i, s["token"]) for i, s in enumerate(data["sockets"])))
@@ -266,9 +272,12 @@ async def bench(args: argparse.Namespace, data: dict[str, Any], base: str, serve
         await ws.close()
     for task in readers:
         task.cancel()
+    published["task"].cancel()
     return {
         "received": received,
+        "published": published["at"],
         "mark": mark,
+        "load": (load,),
         "idle": idle,
         "with_sockets": with_sockets,
         "after": after,
@@ -279,6 +288,31 @@ async def bench(args: argparse.Namespace, data: dict[str, Any], base: str, serve
         "connect_seconds": connect_seconds,
         "failures": failures,
     }
+
+
+async def publish_probe(shop_id: int) -> dict[str, Any]:
+    """Listen on the office group's Redis pub/sub channel beside the server: when each event
+    left the committing worker (splits the latency into commit → publish and publish → receipt).
+    Empty with a channel layer that is not pub/sub."""
+    from channels.layers import get_channel_layer
+    from django.conf import settings
+    from redis import asyncio as aioredis
+
+    at: dict[int, float] = {}
+    layer = get_channel_layer()
+    client = aioredis.from_url(os.environ["REDIS_URL"])
+    pubsub = client.pubsub()
+    await pubsub.subscribe(f"{settings.CHANNELS_PREFIX}__group__shop.{shop_id}.office")
+
+    async def listen() -> None:
+        async for message in pubsub.listen():
+            if message["type"] == "message":
+                now = time.time()
+                event = layer.deserialize(message["data"])
+                if event.get("id") is not None:
+                    at.setdefault(event["id"], now)
+
+    return {"at": at, "task": asyncio.create_task(listen())}
 
 
 def main() -> None:
@@ -302,7 +336,7 @@ def main() -> None:
     data = seed(office=args.office, florists=args.florists, couriers=args.couriers, orders=args.orders)
     log = tempfile.NamedTemporaryFile(prefix="ws_fanout-", suffix=".log", delete=False)  # noqa: SIM115
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.asgi:application", "-c", "gunicorn.conf.py"]
+        [str(Path(sys.executable).parent / "gunicorn"), "config.asgi:application", "-c", "gunicorn.conf.py"]
         + ["-b", f"127.0.0.1:{args.port}", "-w", str(args.workers)],
         cwd=ROOT,
         env={**os.environ, "LOG_LEVEL": "WARNING"},
@@ -338,6 +372,14 @@ def main() -> None:
     unique = set(pairs)
     latencies = [(at - written[event_id]) * 1000 for _, event_id, at in result["received"] if event_id in written]
     sockets = len(data["sockets"])
+    publish_ms = [
+        (at - written[event_id]) * 1000 for event_id, at in result["published"].items() if event_id in written
+    ]
+    fanout_ms = [
+        (at - result["published"][event_id]) * 1000
+        for _, event_id, at in result["received"]
+        if event_id in written and event_id in result["published"]
+    ]
     print(
         f"sockets: {sockets} ({args.office} office, {args.florists} florists, {args.couriers} couriers); "
         f"gunicorn + uvicorn workers: {args.workers}; channel layer: Redis"
@@ -357,6 +399,13 @@ def main() -> None:
         f"commit → receipt latency: p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
         f"max {max(latencies):.1f} ms (over {len(latencies)} deliveries)"
     )
+    if publish_ms and fanout_ms:
+        print(
+            f"  of which commit → publish (office group): p50 {percentile(publish_ms, 0.5):.1f} ms, "
+            f"p99 {percentile(publish_ms, 0.99):.1f} ms; publish → receipt: p50 {percentile(fanout_ms, 0.5):.1f} ms, "
+            f"p99 {percentile(fanout_ms, 0.99):.1f} ms"
+        )
+    print(f"load average before/after: {result['load'][0]} / {os.getloadavg()[0]:.2f}")
     mib = 1024
     print(
         f"server RSS (master + workers): idle {result['idle'] / mib:.1f} MiB, "

@@ -176,16 +176,15 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    # Redis pub/sub: a group send is one PUBLISH, and each process fans it out to its own
+    # sockets (channels-redis' list layer pushed one message per socket: 161 per order edit).
+    # Pub/sub channels ignore the Redis database number: deployments sharing a Redis need
+    # their own CHANNELS_PREFIX. At-most-once, like any socket: a client that was away
+    # catches up with ``since`` (ARCHITECTURE §6).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [REDIS_URL],
-                # The default capacity of 100 silently drops messages in a burst.
-                "capacity": 2000,
-                "expiry": 60,
-                "prefix": CHANNELS_PREFIX,
-            },
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNELS_PREFIX},
         }
     }
 else:

@@ -2,9 +2,14 @@
 
 ``publish(...)`` registers ``transaction.on_commit(..., robust=True)``: rolled-back work
 publishes nothing, and the payload of each audience is built at commit time, from the
-committed rows. Sending goes through the channel layer (channels-redis with ``REDIS_URL``, so
+committed rows. Sending goes through the channel layer (channels-redis' pub/sub layer with ``REDIS_URL``, so
 an event published by one process reaches sockets held by another); a layer that fails or
 does not answer within ``SEND_TIMEOUT`` seconds is logged and never fails the request.
+
+With the pub/sub layer on one Redis, the committing thread publishes itself — one pipelined
+round trip of ``PUBLISH`` per group, in the layer's own channel names and message format —
+instead of handing the send to the worker's event loop (``async_to_sync``), where it would
+wait behind the loop's own writes of earlier events to its sockets.
 
 Audiences and their groups:
 
@@ -24,8 +29,11 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
+from channels_redis.utils import decode_hosts
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
@@ -225,7 +233,11 @@ def send_to_groups(sends: list[tuple[str, dict[str, Any]]]) -> bool:
     if layer is None:
         return False
     try:
-        async_to_sync(_send_all)(layer, sends)
+        publisher = _publisher(layer)
+        if publisher is not None:
+            publisher.publish(sends)
+        else:
+            async_to_sync(_send_all)(layer, sends)
     except Exception:
         logger.exception("live events not sent to %s", ", ".join(group for group, _ in sends))
         return False
@@ -235,3 +247,39 @@ def send_to_groups(sends: list[tuple[str, dict[str, Any]]]) -> bool:
 async def _send_all(layer: Any, sends: list[tuple[str, dict[str, Any]]]) -> None:
     async with asyncio.timeout(SEND_TIMEOUT):
         await asyncio.gather(*(layer.group_send(group, message) for group, message in sends))
+
+
+class _Publisher:
+    """``group_send`` of channels-redis' pub/sub layer done from a synchronous thread: each
+    message serialised by the layer and ``PUBLISH``-ed to the layer's channel of the group
+    (``<prefix>__group__<group>``), all in one pipelined round trip."""
+
+    def __init__(self, layer: RedisPubSubChannelLayer, address: str, prefix: str) -> None:
+        self.layer, self.prefix = layer, prefix
+        # Thread-safe; the pool reconnects after a fork (gunicorn workers).
+        self.client = redis.Redis.from_url(address, socket_timeout=SEND_TIMEOUT, socket_connect_timeout=SEND_TIMEOUT)
+
+    def publish(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        with self.client.pipeline(transaction=False) as pipe:
+            for group, message in sends:
+                pipe.publish(f"{self.prefix}__group__{group}", self.layer.serialize(message))
+            pipe.execute()
+
+
+_publishers: dict[int, tuple[Any, _Publisher | None]] = {}
+
+
+def _publisher(layer: Any) -> _Publisher | None:
+    """The synchronous publisher of ``layer``: only the pub/sub layer on a single Redis given by
+    URL (several shards hash groups to hosts; the layer itself sends then)."""
+    known = _publishers.get(id(layer))
+    if known is not None and known[0] is layer:
+        return known[1]
+    publisher = None
+    if isinstance(layer, RedisPubSubChannelLayer):
+        # ``_kwargs``: the layer's configuration (its other attributes need a running loop).
+        hosts = decode_hosts(layer._kwargs.get("hosts"))
+        if len(hosts) == 1 and set(hosts[0]) == {"address"}:
+            publisher = _Publisher(layer, hosts[0]["address"], layer._kwargs.get("prefix", "asgi"))
+    _publishers[id(layer)] = (layer, publisher)
+    return publisher

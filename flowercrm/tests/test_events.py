@@ -333,3 +333,18 @@ def test_an_unchanged_membership_closes_nothing(shop, office, member, sent, djan
 )
 def test_audiences_follow_the_role_matrix(role, expected) -> None:
     assert events.audiences_for(role, 7) == expected
+
+
+def test_a_changes_payloads_are_read_in_two_queries(shop, office, bouquet, django_assert_num_queries) -> None:
+    """At commit, before anyone is told: the order with its shop, buyer and staff, then its
+    items — once for every audience."""
+    from apps.orders.events import _OrderPayloads
+
+    order = make_order(shop, office.user, bouquet)
+    payloads = _OrderPayloads(shop_id=shop.id, order_id=order.id)
+    with django_assert_num_queries(2):
+        office_row = payloads(events.OFFICE)
+        payloads(events.FLOOR)
+        payloads(events.courier_audience(office.user.id))
+    assert office_row is not None
+    assert office_row["id"] == order.id

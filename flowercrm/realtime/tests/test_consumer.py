@@ -27,7 +27,7 @@ from apps.shops.models import Membership
 from apps.shops.services import membership_update
 from apps.shops.sessions import tokens_issue
 from config.asgi import application
-from flowercrm import roles
+from flowercrm import events, roles
 from flowercrm.realtime import consumers
 from flowercrm.realtime.origin import AllowedOriginValidator, _origin
 from flowercrm.roles import Role
@@ -450,9 +450,36 @@ def test_the_redis_layer_is_used_when_configured() -> None:
     if not os.environ.get("REDIS_URL"):
         assert type(layer).__name__ == "InMemoryChannelLayer"
         return
-    assert type(layer).__name__ == "RedisChannelLayer"
-    assert layer.capacity == 2000  # the default of 100 drops messages in a burst
-    assert layer.expiry == 60
-    # Parallel test runs sharing one Redis never see each other's messages.
+    # Pub/sub: one PUBLISH per group, fanned out by each process to its own sockets.
+    assert type(layer).__name__ == "RedisPubSubChannelLayer"
+    # Parallel test runs sharing one Redis never see each other's messages (pub/sub channels
+    # ignore the database number: the prefix is what keeps them apart).
     assert settings.CHANNELS_PREFIX.startswith("flowercrm-test-")
-    assert layer.prefix == settings.CHANNELS_PREFIX
+    assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] == settings.CHANNELS_PREFIX
+
+
+def test_the_committing_thread_publishes_to_the_layers_group_channel() -> None:
+    """``events.send_to_groups`` publishes itself (no hop to an event loop) in the pub/sub
+    layer's own channel name and format: a subscriber of the group gets the message."""
+    layer = get_channel_layer()
+    if not os.environ.get("REDIS_URL"):
+        assert events._publisher(layer) is None  # the in-memory layer sends itself
+        return
+    import redis
+
+    assert events._publisher(layer) is not None
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(f"{settings.CHANNELS_PREFIX}__group__probe.group")
+    try:
+        assert events.send_to_groups([("probe.group", {"type": "realtime.event", "text": "привет", "id": 7})])
+        received = None
+        for _ in range(50):
+            received = pubsub.get_message(timeout=0.1)
+            if received is not None:
+                break
+        assert received is not None
+        assert layer.deserialize(received["data"]) == {"type": "realtime.event", "text": "привет", "id": 7}
+    finally:
+        pubsub.close()
+        client.close()
