@@ -22,11 +22,13 @@ from django.utils.translation import gettext
 
 from apps.customers.constants import MAX_NOTES
 from apps.customers.models import Customer, CustomerAddress, CustomerPhone, CustomerTag, ImportantDate, tag_key
-from apps.customers.services.edit import apply_fields
+from apps.customers.services.edit import NOT_VALIDATED, apply_fields, customer_input
 from apps.customers.services.nested import clean_nested, clean_tags
+from flowercrm.bulk import bulk_insert, bulk_insert_values
 from flowercrm.errors import Invalid
 from flowercrm.phone import normalize_phone
 from flowercrm.search import fold
+from flowercrm.updates import values_validate
 
 if TYPE_CHECKING:
     from apps.shops.models import Shop
@@ -149,9 +151,11 @@ def _prepare(
     if len(values.get("notes", "")) > MAX_NOTES:
         raise Invalid({"notes": [gettext("At most %(limit)s characters.") % {"limit": MAX_NOTES}]})
     if customer is None:
-        # The phone is already normalised (and looked up) by ``customers_import``.
-        item = _Pending(index=index, customer=Customer(shop=shop, phone=phone), created=True)
-        apply_fields(item.customer, values, check_phone=False)
+        # The phone is already normalised (and looked up) by ``customers_import``; the row is
+        # checked as ``apply_fields`` checks it (``values_validate`` is ``model_validate``
+        # without building the row twice).
+        data = values_validate(Customer, {**customer_input(values), "phone": phone}, exclude=NOT_VALIDATED)
+        item = _Pending(index=index, customer=Customer(shop=shop, **data), created=True)
     else:
         item = _Pending(index=index, customer=customer, created=False)
         changes = {
@@ -197,7 +201,7 @@ def _write(pending: list[_Pending]) -> None:
     for customer in new:
         customer.search_text = customer.compute_search_text()
     with transaction.atomic():  # a savepoint: a concurrent duplicate leaves the outer transaction usable
-        Customer.objects.bulk_create(new)
+        bulk_insert(Customer, new)
     changed = [item for item in pending if item.fields]
     for item in changed:
         item.customer.search_text = item.customer.compute_search_text()
@@ -207,15 +211,17 @@ def _write(pending: list[_Pending]) -> None:
         Customer.objects.bulk_update(
             [item.customer for item in changed], [*fields, "search_text", "updated_at"], batch_size=500
         )
-    tags, addresses, dates = [], [], []
+    tags: list[dict[str, Any]] = []
+    addresses: list[CustomerAddress] = []
+    dates: list[ImportantDate] = []
     for item in pending:
-        tags += [CustomerTag(customer=item.customer, name=name) for name in item.tags]
+        tags += [{"customer_id": item.customer.pk, "name": name} for name in item.tags]
         for address in item.addresses:
             address.customer = item.customer
             addresses.append(address)
         for date in item.dates:
             date.customer = item.customer
             dates.append(date)
-    CustomerTag.objects.bulk_create(tags)
-    CustomerAddress.objects.bulk_create(addresses)
-    ImportantDate.objects.bulk_create(dates)
+    bulk_insert_values(CustomerTag, tags)
+    bulk_insert(CustomerAddress, addresses)
+    bulk_insert(ImportantDate, dates)

@@ -3,16 +3,23 @@ on-hand figures (an ``adjustment`` with reason ``import``), opening unit costs."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.utils.translation import gettext
 
 from apps.exchange.columns import STOCK, Kind
-from apps.exchange.importers.base import CREATED, UNCHANGED, UPDATED, Importer, Row
+from apps.exchange.importers.base import CREATED, UNCHANGED, UPDATED, Importer, Outcome, Row
 from apps.exchange.importers.catalog import given
 from apps.warehouse.models import StockCategory, StockItem, stock_match_key
-from apps.warehouse.services import stock_count_import, stock_item_create, stock_item_update
+from apps.warehouse.services import (
+    CountedItem,
+    stock_count_import,
+    stock_item_create,
+    stock_item_update,
+    stock_items_create_counted,
+)
 from flowercrm.errors import Invalid
 
 FIELD_OF = {
@@ -25,13 +32,39 @@ FIELD_OF = {
 }
 
 
+def _data(row: Row) -> dict[str, Any]:
+    """The row's item fields as the services take them (blank cells: not given)."""
+    return {FIELD_OF[key]: value for key, value in row.values.items() if key in FIELD_OF and given(value)}
+
+
 class StockImporter(Importer):
+    """New items in bulk (``stock_items_create_counted``: the checks of ``stock_item_create``
+    and ``stock_count_import`` per row, one insert of the items and one of their movements);
+    rows of items the shop has, or of an item named twice in the batch, one by one through
+    ``stock_item_update`` and ``stock_count_import`` after them, in the file's order."""
+
     kind: ClassVar[Kind] = STOCK
     fields = {"height_cm": "height", "counted_quantity": "quantity"}
+    batch_size = 1000
+
+    def apply(self, rows: Sequence[Row]) -> list[Outcome]:
+        answers = stock_items_create_counted(
+            shop=self.shop,
+            rows=[
+                CountedItem(_data(row), quantity=row.values.get("quantity"), unit_cost=row.values.get("unit_cost"))
+                for row in rows
+            ],
+            actor=self.actor,
+        )
+        # Items the shop has (or a second row of one item): one by one, in the file's order.
+        return [
+            self.apply_guarded(row) if answer is None else CREATED if isinstance(answer, StockItem) else answer
+            for row, answer in zip(rows, answers, strict=True)
+        ]
 
     def apply_one(self, row: Row) -> str:
         values = row.values
-        data = {FIELD_OF[key]: value for key, value in values.items() if key in FIELD_OF and given(value)}
+        data = _data(row)
         quantity, unit_cost = values.get("quantity"), values.get("unit_cost")
         name = data.get("name") or ""
         item = StockItem.objects.filter(shop=self.shop, match_key=stock_match_key(name, data.get("height_cm"))).first()
