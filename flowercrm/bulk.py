@@ -53,9 +53,9 @@ def bulk_insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
     queryset = _queryset(model)
     if not _copyable(model):
         return queryset.bulk_create(objs)
-    now = timezone.now()
+    now, stamped = timezone.now(), _stamped(model)
     for obj in objs:
-        for attname in _stamped(model):
+        for attname in stamped:
             setattr(obj, attname, now)
     fields = _fields(model)
     ids = _copy(model, ([getattr(obj, f.attname) for f in fields] for obj in objs), len(objs))
