@@ -45,7 +45,7 @@ class StockImporter(Importer):
 
     kind: ClassVar[Kind] = STOCK
     fields = {"height_cm": "height", "counted_quantity": "quantity"}
-    batch_size = 1000
+    batch_size = 2000
 
     def apply(self, rows: Sequence[Row]) -> list[Outcome]:
         answers = stock_items_create_counted(
