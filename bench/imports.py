@@ -115,13 +115,14 @@ def run_child(kind: str, path: Path, shop_id: int) -> dict[str, float]:
     """The real command in its own process; its wall time, its CPU time (the import's own
     Python, without the database server's) and peak RSS."""
     code = (
-        "import io, json, resource, sys, time, django; django.setup();"
+        "import io, json, sys, time, django; django.setup();"
         "from django.core.management import call_command;"
         "out = io.StringIO(); started = time.monotonic(); cpu = time.process_time();"
         f"call_command('import_{kind}', {str(path)!r}, shop={str(shop_id)!r}, quiet=True, stdout=out);"
         "seconds = time.monotonic() - started; cpu = time.process_time() - cpu;"
-        "print(json.dumps({'seconds': seconds, 'cpu': cpu,"
-        " 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
+        # VmHWM, not ru_maxrss: a forked child's ru_maxrss starts at its parent's peak.
+        "hwm = next(line for line in open('/proc/self/status') if line.startswith('VmHWM'));"
+        "print(json.dumps({'seconds': seconds, 'cpu': cpu, 'rss_mb': int(hwm.split()[1]) / 1024,"
         " 'summary': out.getvalue().strip().splitlines()[-2]}))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=os.environ, capture_output=True, text=True)
