@@ -233,7 +233,8 @@ def main() -> None:
         ]:
             shop_id = setup_shop(label)
             child = run_child(kind, path, shop_id)
-            rerun = run_child(kind, path, shop_id) if kind == "customers" and rows == args.customers else None
+            rerun_it = kind == "stock" or rows == args.customers
+            rerun = run_child(kind, path, shop_id) if rerun_it else None
             header = CUSTOMER_HEADER if kind == "customers" else STOCK_HEADER
             copy = copy_rate(path, [f"c{i}" for i in range(len(header))])
             tables = tables_rate(path, setup_shop(label + " tables")) if kind == "customers" else None

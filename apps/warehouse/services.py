@@ -8,7 +8,7 @@ constraints (``quantity >= 0``, ``reserved >= 0``) stand behind the checks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -291,11 +291,11 @@ def stock_count_import(
     weighted average of its receipts). Answers the movement and whether the cost changed."""
     unit_cost = _check_count(counted_quantity, unit_cost)
     locked = _lock(item.shop, [item.id], one=True)[item.id]
-    cost_changed = False
-    if unit_cost is not None:
-        if unit_cost != locked.unit_cost and not locked.movements.filter(kind=MovementKind.RECEIPT).exists():
-            locked.unit_cost = unit_cost
-            cost_changed = True
+    cost_changed = _takes_opening_cost(
+        locked, unit_cost, lambda: locked.movements.filter(kind=MovementKind.RECEIPT).exists()
+    )
+    if cost_changed and unit_cost is not None:
+        locked.unit_cost = unit_cost
     delta = counted_quantity - locked.quantity
     if delta == 0:
         if cost_changed:
@@ -306,6 +306,49 @@ def stock_count_import(
     movement = _movement(locked, kind=MovementKind.ADJUSTMENT, delta=delta, actor=actor, reason=IMPORT_REASON)
     _stock_changed([locked])
     return movement, cost_changed
+
+
+def _takes_opening_cost(item: StockItem, unit_cost: Decimal | None, has_receipts: Callable[[], bool]) -> bool:
+    """Whether a count with ``unit_cost`` (checked) sets it as the item's opening cost: a
+    different cost, and no receipt yet (asked last: a query)."""
+    return unit_cost is not None and unit_cost != item.unit_cost and not has_receipts()
+
+
+@transaction.atomic
+def stock_counts_unchanged(*, shop: Shop, counts: Sequence[tuple[int, int | None, Decimal | None]]) -> list[bool]:
+    """For ``(item id, counted quantity or None, unit cost or None)`` of items of ``shop``:
+    whether ``stock_count_import`` would leave the item as it is (no movement, no opening
+    cost) — asked for many items at once, with the items locked as it locks them (until the
+    transaction ends, in id order) and one query for their receipts. A count it would refuse,
+    or an item not found, is ``False`` (the caller applies it and gets the error)."""
+    items = _lock_found(shop, [item_id for item_id, _, _ in counts])
+    with_receipts = set(
+        StockMovement.objects.filter(item_id__in=list(items), kind=MovementKind.RECEIPT).values_list(
+            "item_id", flat=True
+        )
+    )
+    answers = []
+    for item_id, quantity, unit_cost in counts:
+        item = items.get(item_id)
+        if item is None:
+            answers.append(False)
+            continue
+        counted = item.quantity if quantity is None else quantity
+        try:
+            cost = _check_count(counted, unit_cost)
+        except Invalid:
+            answers.append(False)
+            continue
+        has_receipts = item_id in with_receipts
+        changed = counted != item.quantity or _takes_opening_cost(item, cost, lambda: has_receipts)  # noqa: B023
+        answers.append(not changed)
+    return answers
+
+
+def _lock_found(shop: Shop, item_ids: list[int]) -> dict[int, StockItem]:
+    """Lock the items of ``shop`` among ``item_ids`` in id order (those gone are left out)."""
+    items = StockItem.objects.select_for_update().filter(shop=shop, id__in=sorted(set(item_ids))).order_by("id")
+    return {item.id: item for item in items}
 
 
 def _check_count(counted_quantity: int, unit_cost: Decimal | None) -> Decimal | None:

@@ -111,3 +111,46 @@ def test_bulk_rows_cost_few_queries(shop, tmp_path: Path, django_assert_max_num_
     with scope(shop=shop), django_assert_max_num_queries(20):  # SQLite splits bulk inserts
         report = run_import(StockImporter(shop=shop), open_source(path))
     assert report.created == 300 and StockMovement.objects.filter(shop=shop).count() == 240
+
+
+def test_a_rerun_is_unchanged_in_bulk_and_as_per_row(
+    shop, other_shop, tmp_path: Path, django_assert_max_num_queries
+) -> None:
+    """A file imported again: the rows of known items that change nothing are answered in bulk
+    («unchanged», nothing written), the others still go through the services — the same
+    outcomes and state as the per-row path."""
+    path = write_csv(tmp_path / "stock.csv", [HEADER, *ROWS])
+    again = write_csv(
+        tmp_path / "again.csv",
+        [
+            HEADER,
+            *ROWS,
+            ["Роза Фридом", "", "70", "", "6", "", "", ""],  # a new count of a known item
+            ["Лента", "", "", "", "", "16", "", ""],  # a new opening cost (no receipts)
+            ["Пион", "", "", "", "", "1", "", ""],  # a cost for an item with receipts: kept
+            ["Коробка", "", "", "", "", "", "501", ""],  # a new price
+        ],
+    )
+    for target, importer_class in ((shop, StockImporter), (other_shop, PerRowStockImporter)):
+        _import(target, path, importer_class)
+    with scope(shop=shop):
+        fast = run_import(StockImporter(shop=shop), open_source(again), partial=True)
+    with scope(shop=other_shop):
+        slow = run_import(PerRowStockImporter(shop=other_shop), open_source(again), partial=True)
+    assert (fast.created, fast.updated, fast.unchanged, fast.failed) == (
+        slow.created,
+        slow.updated,
+        slow.unchanged,
+        slow.failed,
+    )
+    assert fast.errors == slow.errors
+    assert _state(shop) == _state(other_shop)
+    assert fast.unchanged == 7 and fast.updated == 7
+    # Unchanged rows cost a few queries, whatever their number.
+    rows = [[f"Тюльпан {n}", "flower", "60", "stem", str(n % 5), "100", "900", "2"] for n in range(200)]
+    many = write_csv(tmp_path / "many.csv", [HEADER, *rows])
+    with scope(shop=shop):
+        run_import(StockImporter(shop=shop), open_source(many))
+        with django_assert_max_num_queries(16):
+            report = run_import(StockImporter(shop=shop), open_source(many))
+    assert report.unchanged == 200
