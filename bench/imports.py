@@ -5,7 +5,9 @@ stock rows as CSV files, creates a fresh shop in a bench database, and runs the 
 (``import_customers`` on the first 20,000 and then on all 100,000 customers into two fresh
 shops, ``import_stock`` on the 20,000 stock rows), each in its own process so its peak RSS is
 its own. In the same run it loads the same files with ``COPY … FROM STDIN (FORMAT csv)`` into
-scratch tables and reports both rates.
+scratch tables and reports both rates, and for customers the rate at which the database alone
+takes the same rows, prepared beforehand, by ``COPY`` into the real tables with their indexes
+and constraints (rolled back): the ceiling of any import of these rows (``tables_rate``).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/flowercrm_bench_imports \\
         .venv/bin/python bench/imports.py
@@ -110,14 +112,17 @@ def setup_shop(label: str) -> int:
 
 
 def run_child(kind: str, path: Path, shop_id: int) -> dict[str, float]:
-    """The real command in its own process; its wall time and peak RSS."""
+    """The real command in its own process; its wall time, its CPU time (the import's own
+    Python, without the database server's) and peak RSS."""
     code = (
-        "import io, json, resource, sys, time, django; django.setup();"
+        "import io, json, sys, time, django; django.setup();"
         "from django.core.management import call_command;"
-        "out = io.StringIO(); started = time.monotonic();"
+        "out = io.StringIO(); started = time.monotonic(); cpu = time.process_time();"
         f"call_command('import_{kind}', {str(path)!r}, shop={str(shop_id)!r}, quiet=True, stdout=out);"
-        "seconds = time.monotonic() - started;"
-        "print(json.dumps({'seconds': seconds, 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
+        "seconds = time.monotonic() - started; cpu = time.process_time() - cpu;"
+        # VmHWM, not ru_maxrss: a forked child's ru_maxrss starts at its parent's peak.
+        "hwm = next(line for line in open('/proc/self/status') if line.startswith('VmHWM'));"
+        "print(json.dumps({'seconds': seconds, 'cpu': cpu, 'rss_mb': int(hwm.split()[1]) / 1024,"
         " 'summary': out.getvalue().strip().splitlines()[-2]}))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=os.environ, capture_output=True, text=True)
@@ -147,6 +152,68 @@ def copy_rate(path: Path, columns: list[str]) -> float:
     return rows / seconds
 
 
+def tables_rate(path: Path, shop_id: int) -> float:
+    """Rows per second of the database alone taking the customers of ``path`` into the real
+    tables: the rows prepared beforehand (phone in E.164, ``search_text``, tags, address, date;
+    not timed), then ids from the sequences and ``COPY`` into ``customers_customer`` and its
+    three child tables with their indexes (the trigram GIN index of ``search_text`` included),
+    constraints and foreign keys checked — timed — and rolled back. The ceiling of any import
+    that writes these rows."""
+    import datetime as dt
+
+    import psycopg
+
+    from flowercrm.search import build_search_text
+
+    now = dt.datetime.now(dt.UTC)
+    customers, tags, addresses, dates = [], [], [], []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for n, (phone, name, email, notes, source, tag_cell, address, date, title) in enumerate(reader):
+            e164 = "+7" + "".join(ch for ch in phone if ch.isdigit())[1:]
+            search = build_search_text(name, email, phones=[e164])
+            customers.append((now, now, shop_id, e164, name, email, notes, source, search))
+            tags += [(n, tag.strip()) for tag in tag_cell.split(",") if tag.strip()]
+            if address:
+                addresses.append((n, address))
+            if date:
+                day, month = (int(part) for part in date.split("."))
+                dates.append((n, day, month, title))
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        started = time.monotonic()
+        ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT nextval('customers_customer_id_seq') FROM generate_series(1, %s)", [len(customers)]
+            )
+        ]
+        with conn.cursor() as cursor:
+            columns = "id, created_at, updated_at, shop_id, phone, name, email, notes, source, search_text"
+            with cursor.copy(f"COPY customers_customer ({columns}) FROM STDIN") as copy:
+                for pk, row in zip(ids, customers, strict=True):
+                    copy.write_row((pk, *row))
+            with cursor.copy(
+                "COPY customers_customertag (created_at, updated_at, customer_id, name) FROM STDIN"
+            ) as copy:
+                for n, tag in tags:
+                    copy.write_row((now, now, ids[n], tag))
+            columns = (
+                "created_at, updated_at, customer_id, label, address, entrance, floor, intercom, comment, is_default"
+            )
+            with cursor.copy(f"COPY customers_customeraddress ({columns}) FROM STDIN") as copy:
+                for n, address in addresses:
+                    copy.write_row((now, now, ids[n], "", address, "", "", "", "", True))
+            columns = "created_at, updated_at, customer_id, day, month, title, remind_days_before"
+            with cursor.copy(f"COPY customers_importantdate ({columns}) FROM STDIN") as copy:
+                for n, day, month, title in dates:
+                    copy.write_row((now, now, ids[n], day, month, title, 3))
+        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        seconds = time.monotonic() - started
+        conn.rollback()
+    return len(customers) / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=100_000)
@@ -154,6 +221,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=20_000)
     args = parser.parse_args()
     ensure_database()
+    load = os.getloadavg()
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=os.environ, check=True)
     with tempfile.TemporaryDirectory() as tmp:
         files = generate(Path(tmp), args.customers, args.stock, args.small)
@@ -165,17 +233,30 @@ def main() -> None:
         ]:
             shop_id = setup_shop(label)
             child = run_child(kind, path, shop_id)
-            rerun = run_child(kind, path, shop_id) if kind == "customers" and rows == args.customers else None
+            rerun_it = kind == "stock" or rows == args.customers
+            rerun = run_child(kind, path, shop_id) if rerun_it else None
             header = CUSTOMER_HEADER if kind == "customers" else STOCK_HEADER
             copy = copy_rate(path, [f"c{i}" for i in range(len(header))])
-            results.append((label, rows, child, rerun, copy))
-    print(f"{'import':<18} {'rows/s':>9} {'COPY rows/s':>12} {'ratio':>6} {'peak RSS':>9}")
-    for label, rows, child, rerun, copy in results:
+            tables = tables_rate(path, setup_shop(label + " tables")) if kind == "customers" else None
+            results.append((label, rows, child, rerun, copy, tables))
+    print(f"load average before the run: {load[0]:.2f}, after: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
+    print(
+        f"{'import':<18} {'rows/s':>9} {'COPY rows/s':>12} {'ratio':>6} {'peak RSS':>9} "
+        f"{'rows/CPU-s':>11} {'tables rows/s':>14}"
+    )
+    for label, rows, child, rerun, copy, tables in results:
         rate = rows / child["seconds"]
-        print(f"{label:<18} {rate:>9,.0f} {copy:>12,.0f} {rate / copy:>6.2f} {child['rss_mb']:>7.0f}MB")
+        ceiling = f"{tables:>14,.0f}" if tables else ""
+        print(
+            f"{label:<18} {rate:>9,.0f} {copy:>12,.0f} {rate / copy:>6.3f} {child['rss_mb']:>7.0f}MB "
+            f"{rows / child['cpu']:>11,.0f} {ceiling}"
+        )
         if rerun is not None:
             again = rows / rerun["seconds"]
-            print(f"{'  re-run (no-op)':<18} {again:>9,.0f} {'':>12} {'':>6} {rerun['rss_mb']:>7.0f}MB")
+            print(
+                f"{'  re-run (no-op)':<18} {again:>9,.0f} {'':>12} {'':>6} {rerun['rss_mb']:>7.0f}MB "
+                f"{rows / rerun['cpu']:>11,.0f}"
+            )
         print(f"{'':<18} {child['summary']}")
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -87,6 +88,60 @@ def model_validate(instance: Model, *, exclude: Iterable[str] = ()) -> None:
         instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise Invalid(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}) from None
+
+
+def values_validate(model: type[M], values: Mapping[str, Any], *, exclude: Iterable[str] = ()) -> dict[str, Any]:
+    """:func:`model_validate` of a new ``model(**values)`` — the same errors by field — without
+    building the row, for bulk writes: each field's own rules (``Field.clean``: type, length,
+    choices, validators, blank) for the given values, and for every other field its default
+    (what the new row would hold). Answers the values as cleaned. A model with its own
+    ``clean()`` (rules across fields) is built and validated whole."""
+    if model.clean is not Model.clean:
+        instance = model(**values)
+        model_validate(instance, exclude=exclude)
+        return {name: getattr(instance, name) for name in values}
+    skipped = set(exclude)
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        cleaned[name] = value
+        if name not in skipped:
+            value = _field_clean(model._meta.get_field(name), value, errors)
+            if value is not _REFUSED:
+                cleaned[name] = value
+    for model_field, default in _defaults_to_check(model):
+        if model_field.name not in values and model_field.name not in skipped:
+            _field_clean(model_field, default, errors)
+    if errors:
+        raise Invalid(errors)
+    return cleaned
+
+
+_REFUSED = object()
+
+
+def _field_clean(model_field: Any, value: Any, errors: dict[str, list[str]]) -> Any:
+    """One field as ``Model.clean_fields`` checks it (a blank value of a blank field passes)."""
+    if model_field.blank and value in model_field.empty_values:
+        return value
+    try:
+        return model_field.clean(value, None)
+    except ValidationError as exc:
+        errors[model_field.name] = list(exc.messages)
+        return _REFUSED
+
+
+@lru_cache(maxsize=64)
+def _defaults_to_check(model: type[Model]) -> list[tuple[Any, Any]]:
+    """The concrete fields whose default ``clean_fields`` refuses, with that default (a
+    default's validity does not change: found once per model; the messages are made at each
+    call, in the active language)."""
+    found = []
+    for model_field in model._meta.concrete_fields:
+        default = model_field.get_default()
+        if _field_clean(model_field, default, {}) is _REFUSED:
+            found.append((model_field, default))
+    return found
 
 
 def model_update(

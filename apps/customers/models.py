@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -100,7 +101,13 @@ class Customer(SearchableModel, ShopOwnedModel):
     def compute_search_text(self) -> str:
         # Extra phones (e.g. of a customer merged into this one) find the customer too.
         extra = list(self.extra_phones.values_list("phone", flat=True)) if self.pk else []
-        return build_search_text(*(getattr(self, f) for f in self.search_fields), phones=[self.phone, *extra])
+        return self.search_text_of({f: getattr(self, f) for f in self.search_fields}, [self.phone, *extra])
+
+    @classmethod
+    def search_text_of(cls, values: Mapping[str, Any], phones: Iterable[str]) -> str:
+        """The ``search_text`` of a customer whose ``search_fields`` hold ``values`` and whose
+        phones (main and extra) are ``phones`` (a file import computes it without the row)."""
+        return build_search_text(*(values.get(f) for f in cls.search_fields), phones=phones)
 
 
 class CustomerPhone(ShopOwnedModel):

@@ -8,7 +8,8 @@ constraints (``quantity >= 0``, ``reserved >= 0``) stand behind the checks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +23,11 @@ from apps.warehouse.constants import REASON_MAX_LENGTH
 from apps.warehouse.events import publish_stock_low
 from apps.warehouse.models import MovementKind, StockItem, StockMovement, WriteOffReason, stock_match_key
 from apps.warehouse.selectors import is_low_stock
+from flowercrm.bulk import bulk_insert, bulk_insert_values
 from flowercrm.errors import InsufficientStock, Invalid, NotFound, Protected
 from flowercrm.limits import MONEY_MAX, QUANTITY_MAX
 from flowercrm.locking import lock_row
-from flowercrm.updates import model_update, model_validate
+from flowercrm.updates import model_update, model_validate, values_validate
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -36,6 +38,7 @@ ITEM_FIELDS = ("name", "category", "height_cm", "unit", "retail_price", "min_qua
 NOT_VALIDATED = ("shop", "match_key", "search_text")
 # An item edited, moved or deleted while another request deleted it.
 VANISHED = _("Stock item not found: it was deleted.")
+DUPLICATE_ITEM = _("An item with this name and height already exists.")
 
 
 def _lock(shop: Shop, item_ids: list[int], *, one: bool = False) -> dict[int, StockItem]:
@@ -140,7 +143,7 @@ def _ensure_unique(item: StockItem, *, name: str, height_cm: int | None) -> None
     constraint would answer 409)."""
     key = stock_match_key(name or "", height_cm)
     if StockItem.objects.filter(shop_id=item.shop_id, match_key=key).exclude(pk=item.pk).exists():
-        raise Invalid({"name": [gettext("An item with this name and height already exists.")]})
+        raise Invalid({"name": [str(DUPLICATE_ITEM)]})
 
 
 def weighted_unit_cost(*, on_hand: int, unit_cost: Decimal, received: int, unit_price: Decimal) -> Decimal:
@@ -286,16 +289,13 @@ def stock_count_import(
     ``import`` to ``counted_quantity`` (none when it matches) and, for an item that has no
     receipt yet, ``unit_cost`` as its opening unit cost (an item with receipts keeps the
     weighted average of its receipts). Answers the movement and whether the cost changed."""
-    _check_quantity(counted_quantity, allow_zero=True)
-    if unit_cost is not None and not Decimal(0) <= unit_cost <= MONEY_MAX:
-        raise Invalid({"unit_cost": [gettext("From 0 to %(max)s.") % {"max": MONEY_MAX}]})
+    unit_cost = _check_count(counted_quantity, unit_cost)
     locked = _lock(item.shop, [item.id], one=True)[item.id]
-    cost_changed = False
-    if unit_cost is not None:
-        unit_cost = unit_cost.quantize(CENT, rounding=ROUND_HALF_UP)
-        if unit_cost != locked.unit_cost and not locked.movements.filter(kind=MovementKind.RECEIPT).exists():
-            locked.unit_cost = unit_cost
-            cost_changed = True
+    cost_changed = _takes_opening_cost(
+        locked, unit_cost, lambda: locked.movements.filter(kind=MovementKind.RECEIPT).exists()
+    )
+    if cost_changed and unit_cost is not None:
+        locked.unit_cost = unit_cost
     delta = counted_quantity - locked.quantity
     if delta == 0:
         if cost_changed:
@@ -306,3 +306,126 @@ def stock_count_import(
     movement = _movement(locked, kind=MovementKind.ADJUSTMENT, delta=delta, actor=actor, reason=IMPORT_REASON)
     _stock_changed([locked])
     return movement, cost_changed
+
+
+def _takes_opening_cost(item: StockItem, unit_cost: Decimal | None, has_receipts: Callable[[], bool]) -> bool:
+    """Whether a count with ``unit_cost`` (checked) sets it as the item's opening cost: a
+    different cost, and no receipt yet (asked last: a query)."""
+    return unit_cost is not None and unit_cost != item.unit_cost and not has_receipts()
+
+
+@transaction.atomic
+def stock_counts_unchanged(*, shop: Shop, counts: Sequence[tuple[int, int | None, Decimal | None]]) -> list[bool]:
+    """For ``(item id, counted quantity or None, unit cost or None)`` of items of ``shop``:
+    whether ``stock_count_import`` would leave the item as it is (no movement, no opening
+    cost) — asked for many items at once, with the items locked as it locks them (until the
+    transaction ends, in id order) and one query for their receipts. A count it would refuse,
+    or an item not found, is ``False`` (the caller applies it and gets the error)."""
+    items = _lock_found(shop, [item_id for item_id, _, _ in counts])
+    with_receipts = set(
+        StockMovement.objects.filter(item_id__in=list(items), kind=MovementKind.RECEIPT).values_list(
+            "item_id", flat=True
+        )
+    )
+    answers = []
+    for item_id, quantity, unit_cost in counts:
+        item = items.get(item_id)
+        if item is None:
+            answers.append(False)
+            continue
+        counted = item.quantity if quantity is None else quantity
+        try:
+            cost = _check_count(counted, unit_cost)
+        except Invalid:
+            answers.append(False)
+            continue
+        has_receipts = item_id in with_receipts
+        changed = counted != item.quantity or _takes_opening_cost(item, cost, lambda: has_receipts)  # noqa: B023
+        answers.append(not changed)
+    return answers
+
+
+def _lock_found(shop: Shop, item_ids: list[int]) -> dict[int, StockItem]:
+    """Lock the items of ``shop`` among ``item_ids`` in id order (those gone are left out)."""
+    items = StockItem.objects.select_for_update().filter(shop=shop, id__in=sorted(set(item_ids))).order_by("id")
+    return {item.id: item for item in items}
+
+
+def _check_count(counted_quantity: int, unit_cost: Decimal | None) -> Decimal | None:
+    """The checks of a counted figure and an opening cost; the cost as stored (cents)."""
+    _check_quantity(counted_quantity, allow_zero=True)
+    if unit_cost is not None and not Decimal(0) <= unit_cost <= MONEY_MAX:
+        raise Invalid({"unit_cost": [gettext("From 0 to %(max)s.") % {"max": MONEY_MAX}]})
+    return None if unit_cost is None else unit_cost.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class CountedItem:
+    """A new item of a file import: its fields (as ``stock_item_create`` takes them), its
+    counted on-hand figure and its opening unit cost (``None``: not given)."""
+
+    data: Mapping[str, Any]
+    quantity: int | None = None
+    unit_cost: Decimal | None = None
+
+
+@transaction.atomic
+def stock_items_create_counted(
+    *, shop: Shop, rows: Sequence[CountedItem], actor: User | None
+) -> list[StockItem | dict[str, Any] | None]:
+    """``stock_item_create`` and then ``stock_count_import`` for many new items at once (a
+    file import). Answers per row the new item, the row's errors by field (the same checks in
+    the same order as the per-row services; a bad row writes nothing), or ``None`` for a row
+    whose name and height the shop has — or an earlier row has —: not created here (the
+    caller applies it after, one by one). The good rows are written with one insert of the
+    items, already at their counted quantity and opening unit cost, and one of their
+    ``adjustment`` movements (reason ``import``; none for a count of 0): the items and the
+    ledger the per-row services leave (a test compares the two). A concurrent insert of the
+    same item is the unique constraint's ``IntegrityError``."""
+    keys = [stock_match_key(row.data.get("name") or "", row.data.get("height_cm")) for row in rows]
+    taken = set(StockItem.objects.filter(shop=shop, match_key__in=set(keys)).values_list("match_key", flat=True))
+    answers: list[StockItem | dict[str, Any] | None] = []
+    items: list[StockItem] = []
+    for row, key in zip(rows, keys, strict=True):
+        if key in taken:
+            answers.append(None)
+            continue
+        try:
+            values = {name: row.data[name] for name in ITEM_FIELDS if name in row.data}
+            values = values_validate(StockItem, values, exclude=NOT_VALIDATED)
+            counted = row.quantity is not None or row.unit_cost is not None
+            unit_cost = _check_count(0 if row.quantity is None else row.quantity, row.unit_cost) if counted else None
+        except Invalid as exc:
+            answers.append(exc.extra["errors"])
+            continue
+        taken.add(key)
+        item = StockItem(shop=shop, **values)
+        item.was_low = is_low_stock(item)  # type: ignore[attr-defined]  # nothing on hand yet
+        if unit_cost is not None:
+            item.unit_cost = unit_cost  # a new item has no receipts: its opening cost
+        item.quantity = row.quantity or 0
+        # What ``StockItem.save`` computes.
+        item.match_key = key
+        item.search_text = item.compute_search_text()
+        items.append(item)
+        answers.append(item)
+    bulk_insert(StockItem, items)
+    bulk_insert_values(
+        StockMovement,
+        [
+            {
+                "shop_id": item.shop_id,
+                "item_id": item.pk,
+                "kind": MovementKind.ADJUSTMENT.value,
+                "delta": item.quantity,
+                "balance_after": item.quantity,
+                "reason": IMPORT_REASON,
+                "unit_cost": item.unit_cost,
+                "actor_id": actor.pk if actor is not None else None,
+            }
+            for item in items
+            if item.quantity
+        ],
+    )
+    _stock_changed(items)
+    return answers

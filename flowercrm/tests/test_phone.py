@@ -1,8 +1,11 @@
+import random
+
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flowercrm import phone
 from flowercrm.phone import mask_phone, normalize_phone
 from flowercrm.search import search_terms
 
@@ -61,3 +64,56 @@ def test_mask_phone_shows_only_the_edges() -> None:
 def test_search_terms_try_a_leading_8_as_7() -> None:
     assert search_terms("8 701 12") == ["8 701 12", "870112", "770112"]
     assert search_terms("Роза ФРИДОМ") == ["роза фридом"]
+
+
+def _libphonenumber(raw: str) -> str | None:
+    """The answer of the whole way through ``phonenumbers.parse`` (``None``: invalid)."""
+    try:
+        return phone._parse_phone(raw.strip(), "KZ")
+    except ValidationError:
+        return None
+
+
+def _normalised(raw: str) -> str | None:
+    try:
+        return normalize_phone(raw)
+    except ValidationError:
+        return None
+
+
+def _written_forms(national: str) -> list[str]:
+    """A ten-digit national number written every way the fast path reads (and a few it does
+    not): each prefix, each separator between the groups, the operator code in parentheses."""
+    operator, a, b, c = national[:3], national[3:6], national[6:8], national[8:]
+    forms = []
+    for prefix in ("", "8", "7", "+7", "+7 ", "8 ", "8-", "7 ", "+8", "007", "+77", "87"):
+        for sep in ("", " ", "-", "  ", ".", "--", " - "):
+            for op in (operator, f"({operator})", f"({operator}", f"{operator})"):
+                forms.append(f"{prefix}{op}{sep}{a}{sep}{b}{sep}{c}")
+                forms.append(f"{prefix}{sep}{op}{sep}{a}{b}{c}")
+        forms.append(f"{prefix}{national}")
+        forms.append(f"{prefix}{national[:-1]}")  # nine digits
+        forms.append(f"{prefix}{national}0")  # eleven
+    return forms
+
+
+def test_the_fast_path_answers_as_libphonenumber_over_every_form() -> None:
+    """Every prefix (7xx operator codes 700..799, so the ranges that do not exist too), every
+    separator, parentheses: the answer — a number or «invalid» — is exactly the one
+    ``phonenumbers.parse`` + ``is_valid_number`` give, and the fast path served many forms."""
+    rng = random.Random(14)
+    fast_hits = checked = 0
+    for operator in range(700, 800):
+        national = f"{operator}{rng.randrange(10_000_000):07d}"
+        for raw in _written_forms(national):
+            checked += 1
+            if phone._kazakh_fast_path(raw.strip(), "KZ") is not None:
+                fast_hits += 1
+            assert _normalised(raw) == _libphonenumber(raw), raw
+    assert checked > 70_000
+    assert fast_hits > 9_000
+
+
+@given(st.text(alphabet="0123456789 +-()78", max_size=24))
+def test_the_fast_path_never_disagrees_on_any_text(raw: str) -> None:
+    assert _normalised(raw) == (_libphonenumber(raw) if raw.strip() else None)

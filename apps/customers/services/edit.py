@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from apps.shops.models import Shop
 
 CUSTOMER_FIELDS = ("phone", "name", "email", "notes", "source")
+# The shop is the caller's; ``search_text`` is computed on save.
+NOT_VALIDATED = ("shop", "search_text")
 # A customer edited or deleted while another request merged it away or deleted it.
 VANISHED = _("Customer not found: it was deleted or merged with another one.")
 HAS_ORDERS = _("The customer has orders and cannot be deleted (merge it with another customer).")
@@ -82,7 +84,7 @@ def customer_update(*, customer: Customer, data: Mapping[str, Any]) -> Customer:
     return customer
 
 
-def _customer_input(data: Mapping[str, Any]) -> dict[str, Any]:
+def customer_input(data: Mapping[str, Any]) -> dict[str, Any]:
     """The customer's own fields of ``data`` as stored: the phone in E.164, text stripped,
     ``None`` as blank. Anything else than a string is ``Invalid`` on its field."""
     values: dict[str, Any] = {}
@@ -109,9 +111,9 @@ def _customer_input(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def apply_fields(customer: Customer, data: Mapping[str, Any], *, check_phone: bool = True) -> None:
     """Apply and validate the customer's own fields (not saved); the phone must be free."""
-    model_update(instance=customer, fields=CUSTOMER_FIELDS, data=_customer_input(data), validate=False, save=False)
+    model_update(instance=customer, fields=CUSTOMER_FIELDS, data=customer_input(data), validate=False, save=False)
     # Always validated (not only what changed): the row is written whole.
-    model_validate(customer, exclude=["shop", "search_text"])
+    model_validate(customer, exclude=NOT_VALIDATED)
     if check_phone:
         error = phone_taken(shop_id=customer.shop_id, phone=customer.phone, customer=customer)
         if error:

@@ -20,7 +20,7 @@ from apps.customers.models import (
     tag_key,
 )
 from flowercrm.errors import Invalid
-from flowercrm.updates import model_validate
+from flowercrm.updates import values_validate
 
 ADDRESS_FIELDS = ("label", "address", "entrance", "floor", "intercom", "comment", "is_default")
 DATE_FIELDS = ("day", "month", "title", "remind_days_before")
@@ -30,10 +30,12 @@ STRIPPED = {"name", "email", "label", "address", "entrance", "floor", "intercom"
 
 @dataclass
 class Nested:
-    """Validated nested lists (``None``: not given, keep the current rows)."""
+    """Validated nested lists (``None``: not given, keep the current rows): addresses and
+    dates as their rows' cleaned values by field (a file import writes thousands without
+    building model instances)."""
 
-    addresses: list[CustomerAddress] | None = None
-    dates: list[ImportantDate] | None = None
+    addresses: list[dict[str, Any]] | None = None
+    dates: list[dict[str, Any]] | None = None
     tags: list[str] | None = None
 
 
@@ -66,45 +68,46 @@ def as_list(value: Any, limit: int) -> list[Any]:
     return list(value)
 
 
-def _build_row(model: type[Any], fields: Sequence[str], item: Mapping[str, Any]) -> Any:
+def _row_values(fields: Sequence[str], item: Mapping[str, Any]) -> dict[str, Any]:
     values = {f: item[f] for f in fields if f in item and item[f] is not None}
     for f in STRIPPED.intersection(values):
         if isinstance(values[f], str):
             values[f] = values[f].strip()
-    return model(**values)
+    return values
 
 
-def _build_rows(model: type[Any], fields: Sequence[str], items: Iterable[Any]) -> list[Any]:
-    """Model instances for nested dicts; per-item errors come back shaped like the list."""
+def _build_rows(model: type[Any], fields: Sequence[str], items: Iterable[Any]) -> list[dict[str, Any]]:
+    """The cleaned values of nested dicts as rows of ``model`` (``model_validate`` of each
+    row, without building it); per-item errors come back shaped like the list."""
     rows, item_errors = [], []
     for item in items:
         if not isinstance(item, Mapping):
             item_errors.append({"non_field_errors": [gettext("An object is expected.")]})
             continue
-        row = _build_row(model, fields, item)
+        values = _row_values(fields, item)
         try:
-            model_validate(row, exclude=["customer"])
+            values = values_validate(model, values, exclude=["customer"])
             item_errors.append({})
         except Invalid as exc:
             item_errors.append(exc.extra["errors"])
-        rows.append(row)
+        rows.append(values)
     if any(item_errors):
         raise Invalid({"items": item_errors})
     return rows
 
 
-def _clean_addresses(value: Any) -> list[CustomerAddress]:
-    rows: list[CustomerAddress] = _build_rows(CustomerAddress, ADDRESS_FIELDS, as_list(value, MAX_ADDRESSES))
+def _clean_addresses(value: Any) -> list[dict[str, Any]]:
+    rows = _build_rows(CustomerAddress, ADDRESS_FIELDS, as_list(value, MAX_ADDRESSES))
+    default = CustomerAddress._meta.get_field("is_default").get_default()
     try:
-        check_one_default_address(row.is_default for row in rows)
+        check_one_default_address(row.get("is_default", default) for row in rows)
     except ValidationError as exc:
         raise Invalid({"items": exc.messages}) from None
     return rows
 
 
-def _clean_dates(value: Any) -> list[ImportantDate]:
-    rows: list[ImportantDate] = _build_rows(ImportantDate, DATE_FIELDS, as_list(value, MAX_DATES))
-    return rows
+def _clean_dates(value: Any) -> list[dict[str, Any]]:
+    return _build_rows(ImportantDate, DATE_FIELDS, as_list(value, MAX_DATES))
 
 
 def clean_tags(value: Any) -> list[str]:
@@ -130,14 +133,10 @@ def clean_tags(value: Any) -> list[str]:
 def replace_nested(customer: Customer, nested: Nested) -> None:
     if nested.addresses is not None:
         customer.addresses.all().delete()
-        for address in nested.addresses:
-            address.customer = customer
-        CustomerAddress.objects.bulk_create(nested.addresses)
+        CustomerAddress.objects.bulk_create(CustomerAddress(customer=customer, **row) for row in nested.addresses)
     if nested.dates is not None:
         customer.important_dates.all().delete()
-        for date in nested.dates:
-            date.customer = customer
-        ImportantDate.objects.bulk_create(nested.dates)
+        ImportantDate.objects.bulk_create(ImportantDate(customer=customer, **row) for row in nested.dates)
     if nested.tags is not None:
         customer.tags.all().delete()
         CustomerTag.objects.bulk_create(CustomerTag(customer=customer, name=name) for name in nested.tags)

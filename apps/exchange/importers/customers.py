@@ -21,7 +21,7 @@ class CustomerImporter(Importer):
 
     kind: ClassVar[Kind] = CUSTOMERS
     fields = {"addresses": "address", "important_dates": "date"}
-    batch_size = 1000
+    batch_size = 2000
 
     def apply(self, rows: Sequence[Row]) -> list[Outcome]:
         data = [{key: row.values[key] for key in FIELDS if key in row.values} for row in rows]
