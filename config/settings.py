@@ -256,7 +256,7 @@ REST_FRAMEWORK = {
     # JWT first: DRF answers 401 only when the first class has an authenticate_header.
     "DEFAULT_AUTHENTICATION_CLASSES": ["flowercrm.auth.ShopJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["flowercrm.permissions.IsShopMember"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["flowercrm.renderers.FastJSONRenderer"],
     # JSON only (uploads set their own multipart parser): an HTML form reads a boolean it does
     # not carry as false, so a form-encoded PATCH would switch flags off.
     "DEFAULT_PARSER_CLASSES": ["flowercrm.parsers.JSONParser"],
