@@ -50,6 +50,18 @@ def order_list(*, shop: Shop, role: str, user: User) -> QuerySet[Order]:
     return orders
 
 
+def order_list_values(orders: QuerySet[Order], *, columns: Sequence[str]) -> QuerySet[Order, dict[str, Any]]:
+    """``orders`` (``order_list``'s, filtered and ordered) as plain ``columns`` — the list
+    page's read path: one query with the buyer, florist and courier joined, no model
+    instances; their lines come from ``order_item_values``."""
+    return orders.prefetch_related(None).values(*columns)
+
+
+def order_item_values(*, order_ids: Sequence[int], columns: Sequence[str]) -> QuerySet[OrderItem, dict[str, Any]]:
+    """The lines of ``order_ids`` as plain ``columns``, in line order (one query)."""
+    return OrderItem.objects.filter(order_id__in=order_ids).order_by("id").values(*columns)
+
+
 def order_detail(*, shop: Shop, role: str, user: User) -> QuerySet[Order]:
     return order_list(shop=shop, role=role, user=user).prefetch_related(
         Prefetch("payments", queryset=Payment.objects.select_related("actor").order_by("paid_at", "id")),
