@@ -262,7 +262,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["flowercrm.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "flowercrm.pagination.SkipLimitPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "flowercrm.filters.FilterSetBackend",
         "flowercrm.filters.SearchTextFilter",
         "flowercrm.filters.StrictOrderingFilter",
     ],

@@ -16,6 +16,8 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+from django.utils import timezone
+
 from apps.orders.models import Order, OrderStatus
 from apps.orders.status import allowed_transitions
 from flowercrm.roles import Role
@@ -183,29 +185,31 @@ def order_rows(
     dicts as the role's summary serializer, with the transitions ``role`` (and, for a
     courier, ``user_id``) may make. Datetimes are in the current time zone, labels in the
     current language."""
+    tz = timezone.get_current_timezone()
     labels = {value: str(label) for value, label in OrderStatus.choices}
     render_item = _ITEMS[role]
     lines: dict[int, list[dict[str, Any]]] = {}
     for item in items:
         lines.setdefault(item["order_id"], []).append(render_item(item))
     moves: dict[_State, list[str]] = {}
-    rows = []
-    for order in orders:
-        row: dict[str, Any] = {}
-        for name, render in _FIELDS[role]:
-            if name == "items":
-                row[name] = lines.get(order["id"], [])
-            elif name == "status_label":
-                row[name] = labels.get(order["status"], order["status"])
-            elif name == "allowed_transitions":
-                state = _State(order["status"], order["delivery_method"], order["courier_id"])
-                if state not in moves:
-                    moves[state] = allowed_transitions(state, role=role, user_id=user_id)
-                row[name] = list(moves[state])
-            else:
-                row[name] = render(order)
-        rows.append(row)
-    return rows
+
+    def transitions(order: Record) -> list[str]:
+        state = _State(order["status"], order["delivery_method"], order["courier_id"])
+        found = moves.get(state)
+        if found is None:
+            found = moves[state] = allowed_transitions(state, role=role, user_id=user_id)
+        return list(found)
+
+    # What depends on the request (its language, time zone, caller) or on the page's lines.
+    here: dict[str, Callable[[Record], Any]] = {
+        "items": lambda order: lines.get(order["id"], []),
+        "status_label": lambda order: labels.get(order["status"], order["status"]),
+        "allowed_transitions": transitions,
+        "created_at": lambda order: moment(order["created_at"], tz),
+        "updated_at": lambda order: moment(order["updated_at"], tz),
+    }
+    fields = [(name, here.get(name, render)) for name, render in _FIELDS[role]]
+    return [{name: render(order) for name, render in fields} for order in orders]
 
 
 def item_lines(order: Order) -> list[dict[str, Any]]:
