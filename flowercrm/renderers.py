@@ -7,8 +7,10 @@ does not write natively handed to DRF's encoder, so datetimes keep DRF's format 
 UTC as ``Z``), lazy translations become text, a bare ``Decimal`` becomes the same JSON number
 as before (money is a string already: serializers render it). Anything orjson refuses (an
 integer beyond 64 bits, a non-finite number, an ``indent`` asked for) goes through DRF's own
-renderer, so the answer (or the error) is DRF's. ``flowercrm/tests/test_renderers.py``
-compares the bytes of both on every kind of value and on the API's endpoints.
+renderer, so the answer (or the error) is DRF's. One spelling differs: a float in exponent
+form (``1e-07`` is written ``1e-7``; the same number — the API's money and quantities are
+strings and integers). ``flowercrm/tests/test_renderers.py`` compares the bytes of both on
+every kind of value and on the API's answers.
 """
 
 from __future__ import annotations
