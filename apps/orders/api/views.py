@@ -129,8 +129,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
 
         def handler() -> Response:
             order = services.order_create(shop=self.shop, actor=self.actor, data=data.validated_data)
+            created = selectors.order_detail_created(shop=self.shop, role=self.role, user=self.actor, order_id=order.pk)
             return self.detail_response(
-                order, status_code=status.HTTP_201_CREATED, extra={"warnings": order_warnings(order)}
+                created, status_code=status.HTTP_201_CREATED, extra={"warnings": order_warnings(order)}, refetch=False
             )
 
         return idempotent(request=request, shop=self.shop, scope="orders.create", handler=handler)
