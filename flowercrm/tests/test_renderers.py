@@ -40,7 +40,7 @@ VALUES: list[Any] = [
     gettext_lazy("order"),
     {"Роза": "Фридом", "quote": '"\\/', "controls": "\x00\x01\x1f\t\n\r\b\f\x7f", "emoji": "🌹"},
     "line\u2028separator\u2029paragraph",
-    {1: "int key", 2.5: "float key", True: "bool key", None: "none key"},
+    {1: "int key", 2.5: "float key", False: "bool key", None: "none key"},
     [1, -1, 0, 2**63 - 1, -(2**63), 1.5, -0.0, 0.001, 123456789.125, 99.9, True, False, None],
     (1, (2, 3)),
     ReturnDict({"a": 1}, serializer=None),
