@@ -258,13 +258,13 @@ REST_FRAMEWORK = {
     # JWT first: DRF answers 401 only when the first class has an authenticate_header.
     "DEFAULT_AUTHENTICATION_CLASSES": ["flowercrm.auth.ShopJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["flowercrm.permissions.IsShopMember"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["flowercrm.renderers.FastJSONRenderer"],
     # JSON only (uploads set their own multipart parser): an HTML form reads a boolean it does
     # not carry as false, so a form-encoded PATCH would switch flags off.
     "DEFAULT_PARSER_CLASSES": ["flowercrm.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "flowercrm.pagination.SkipLimitPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "flowercrm.filters.FilterSetBackend",
         "flowercrm.filters.SearchTextFilter",
         "flowercrm.filters.StrictOrderingFilter",
     ],

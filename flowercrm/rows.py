@@ -24,14 +24,14 @@ def money(value: Decimal | None) -> str:
     """``MoneyField``: a string with two decimals (``"15000.00"``); ``""`` for None."""
     if value is None:
         return ""
-    return f"{Decimal(value).quantize(CENT):f}"
+    return f"{(value if type(value) is Decimal else Decimal(value)).quantize(CENT):f}"
 
 
-def moment(value: dt.datetime | None) -> str | None:
-    """``DateTimeField``: ISO 8601 in the current time zone (UTC as ``Z``)."""
+def moment(value: dt.datetime | None, tz: dt.tzinfo | None = None) -> str | None:
+    """``DateTimeField``: ISO 8601 in ``tz``, by default the current time zone (UTC as ``Z``)."""
     if not value:
         return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    text = value.astimezone(tz or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 

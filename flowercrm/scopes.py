@@ -224,7 +224,20 @@ class ShopScopedManager(models.Manager[_M], Generic[_M]):
         if state.shop_id is None:
             queryset._scope_pending = True
             return queryset
+        if self._reached_through_parent_of(state.shop_id):
+            return queryset
         return queryset.filter(**{_shop_path(self.model): state.shop_id})
+
+    def _reached_through_parent_of(self, shop_id: int) -> bool:
+        """A related manager (``order.items``) whose rows reach their shop through that very
+        parent (``_shop_scope_path`` ``"order__shop"``), of a parent in the scope's shop: the
+        scope's filter would be ``order.shop_id == shop_id`` again — a no-op that costs a
+        join per parent, and a prefetch builds one such queryset per parent row (issue 17)."""
+        instance, field = getattr(self, "instance", None), getattr(self, "field", None)
+        if instance is None or field is None:
+            return False
+        parent, _, rest = _shop_path(self.model).partition("__")
+        return parent == field.name and rest == "shop" and getattr(instance, "shop_id", None) == shop_id
 
 
 def _shop_path(model: type[models.Model]) -> str:

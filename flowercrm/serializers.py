@@ -113,7 +113,37 @@ class ShopRelatedField(serializers.PrimaryKeyRelatedField):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not 1 <= pk <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
+        read = self.context.get(_READ_AHEAD, {}).get(id(self))
+        if read is not None:  # the list's rows were read in one query (``ReadAheadListSerializer``)
+            if pk not in read:
+                self.fail("does_not_exist", pk_value=pk)
+            return read[pk]
         return super().to_internal_value(pk)
+
+    def read_ahead(self, values: list[Any]) -> None:
+        """Read the rows that ``values`` (the ids a list sends in this field) name, in one
+        query; ``to_internal_value`` then takes them from there."""
+        pks = {int(v) for v in values if isinstance(v, (int, str)) and not isinstance(v, bool) and str(v).isdigit()}
+        rows = {row.pk: row for row in self.get_queryset().filter(pk__in=[pk for pk in pks if 1 <= pk <= MAX_ID])}
+        self.context.setdefault(_READ_AHEAD, {})[id(self)] = rows
+
+
+# Context key: rows read ahead for a list's ``ShopRelatedField`` (by the field's identity —
+# a list serializer validates every item with the same child and so the same field).
+_READ_AHEAD = "_shop_related_read_ahead"
+
+
+class ReadAheadListSerializer(serializers.ListSerializer[Any]):
+    """A list whose items' ``ShopRelatedField`` ids are read in one query per field for the
+    whole list, not one per item (an order of many lines: one product query). Set it as the
+    item serializer's ``Meta.list_serializer_class``."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, list):
+            for name, field in self.child.fields.items():  # type: ignore[union-attr]
+                if isinstance(field, ShopRelatedField) and not field.read_only:
+                    field.read_ahead([item.get(name) for item in data if isinstance(item, dict)])
+        return super().to_internal_value(data)
 
 
 class SentWholeMixin:

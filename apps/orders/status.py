@@ -8,8 +8,9 @@ changes). Who may make a move comes from the role matrix (``flowercrm.roles``)."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from apps.orders.models import DeliveryMethod, Order, OrderStatus
+from apps.orders.models import DeliveryMethod, OrderStatus
 from flowercrm.roles import WRITE, Role, holders
 
 S = OrderStatus
@@ -17,6 +18,17 @@ OFFICE = holders("orders", WRITE)
 FLOOR = holders("orders", "production_transition")
 # "courier" here means the courier assigned to the order; other couriers never see it.
 ROAD = holders("orders", "delivery_transition")
+
+
+class OrderState(Protocol):
+    """What the machine reads of an order: an ``Order``, or plain values of one (list rows)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def delivery_method(self) -> str: ...
+    @property
+    def courier_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,7 @@ PROGRESS_STEPS = {
 }
 
 
-def transition_for(order: Order, to: str) -> Transition | None:
+def transition_for(order: OrderState, to: str) -> Transition | None:
     """The table row for moving ``order`` to ``to`` (None: not a move of the machine)."""
     transition = TRANSITIONS.get((order.status, to))
     if transition is None or (transition.method and transition.method != order.delivery_method):
@@ -72,7 +84,7 @@ def transition_for(order: Order, to: str) -> Transition | None:
     return transition
 
 
-def role_may(transition: Transition, *, role: str, order: Order, user_id: int | None) -> bool:
+def role_may(transition: Transition, *, role: str, order: OrderState, user_id: int | None) -> bool:
     if role not in transition.roles:
         return False
     if role == Role.COURIER:
@@ -80,7 +92,7 @@ def role_may(transition: Transition, *, role: str, order: Order, user_id: int | 
     return True
 
 
-def allowed_transitions(order: Order, *, role: str, user_id: int | None) -> list[str]:
+def allowed_transitions(order: OrderState, *, role: str, user_id: int | None) -> list[str]:
     """The statuses the caller may move ``order`` to (the buttons a client shows)."""
     return [
         to

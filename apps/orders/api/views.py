@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from apps.orders import selectors, services
+from apps.orders import rows, selectors, services
 from apps.orders.api.serializers import (
     CommentInputSerializer,
     IssueInputSerializer,
@@ -112,6 +112,16 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
             queryset = queryset.order_by(*selectors.order_list_ordering(role=self.role))
         return queryset
 
+    def list(self, request: Request) -> Response:
+        """The page as plain data (``apps.orders.rows``): the rows of the role's summary
+        serializer, without model instances or a serializer per row (issue 17; the tests
+        compare the two for every role)."""
+        orders = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(selectors.order_list_values(orders, columns=rows.order_columns(self.role)))
+        assert page is not None  # noqa: S101 - lists are always paginated (skip/limit)
+        items = selectors.order_item_values(order_ids=[order["id"] for order in page], columns=rows.ITEM_COLUMNS)
+        return self.get_paginated_response(rows.order_rows(page, items, role=self.role, user_id=self.actor.pk))
+
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderDetailAnswerSerializer})
     def create(self, request: Request) -> Response:
         data = OrderCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -119,8 +129,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
 
         def handler() -> Response:
             order = services.order_create(shop=self.shop, actor=self.actor, data=data.validated_data)
+            created = selectors.order_detail_created(shop=self.shop, role=self.role, user=self.actor, order_id=order.pk)
             return self.detail_response(
-                order, status_code=status.HTTP_201_CREATED, extra={"warnings": order_warnings(order)}
+                created, status_code=status.HTTP_201_CREATED, extra={"warnings": order_warnings(order)}, refetch=False
             )
 
         return idempotent(request=request, shop=self.shop, scope="orders.create", handler=handler)

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils.translation import gettext
 
 from apps.catalog.models import Product
@@ -68,14 +67,17 @@ def _validate(order: Order) -> None:
 
 
 def _next_number(shop: Shop) -> int:
-    """The next shop-local order number; the counter row is locked until commit, so
-    concurrent creates get consecutive, unique numbers."""
-    OrderCounter.objects.get_or_create(shop=shop)
-    counter = OrderCounter.objects.select_for_update().get(shop=shop)
-    counter.last_number = F("last_number") + 1
-    counter.save(update_fields=["last_number"])
-    counter.refresh_from_db(fields=["last_number"])
-    return counter.last_number
+    """The next shop-local order number, in one statement: the counter row is created or
+    incremented and stays locked until commit, so concurrent creates get consecutive, unique
+    numbers (PostgreSQL and SQLite >= 3.35 both take ``ON CONFLICT … RETURNING``)."""
+    table = connection.ops.quote_name(OrderCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (shop_id, last_number) VALUES (%s, 1) "  # noqa: S608 - our own table name
+            f"ON CONFLICT (shop_id) DO UPDATE SET last_number = {table}.last_number + 1 RETURNING last_number",
+            [shop.pk],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]], allow_inactive: bool = False) -> list[OrderItem]:
@@ -84,7 +86,8 @@ def _build_items(*, shop: Shop, lines: list[Mapping[str, Any]], allow_inactive: 
     if not lines:
         raise Invalid({"items": [gettext("Add at least one item.")]})
     ids = [line["product"].id for line in lines]
-    products = {p.id: p for p in product_annotate(Product.objects.filter(shop=shop, id__in=ids))}
+    # The cost is annotated (``recipe_cost``): the recipe, extras and pictures are not needed.
+    products = {p.id: p for p in product_annotate(Product.objects.filter(shop=shop, id__in=ids)).prefetch_related(None)}
     errors: list[dict[str, Any]] = []
     items = []
     for line in lines:

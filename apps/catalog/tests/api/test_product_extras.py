@@ -153,8 +153,8 @@ def test_list_query_count_with_extras_does_not_grow(manager_api, shop, count, dj
         ProductExtra.objects.bulk_create(
             ProductExtra(product=product, name=f"Доп {n}", price=D("10")) for n in range(3)
         )
-    # user + membership (auth), count, products with cost, components, extras, pictures
-    with django_assert_num_queries(7):
+    # auth (membership + user + shop), count, products with cost, components, extras, pictures
+    with django_assert_num_queries(6):
         response = manager_api.get(URL)
     items = response.json()["items"]
     assert len(items) == count

@@ -338,8 +338,8 @@ def test_an_ordered_product_keeps_its_images(manager_api, shop, member, django_c
 def test_list_query_count_with_images_does_not_grow(manager_api, shop, django_assert_num_queries, count) -> None:
     for _ in range(count):
         product_with_images(shop=shop, images=3)
-    # user + membership (auth), count, products with cost, components, extras, pictures with images
-    with django_assert_num_queries(7):
+    # auth (membership + user + shop), count, products with cost, components, extras, pictures with images
+    with django_assert_num_queries(6):
         response = manager_api.get(URL)
     assert response.status_code == 200
     items = response.json()["items"]

@@ -346,9 +346,9 @@ def test_path_ids_are_bounded(manager_api):
 def test_list_query_count_does_not_grow(manager_api, shop, django_assert_num_queries, count):
     for _ in range(count):
         product_with_recipe(shop=shop, components=3)
-    # user + membership (auth), count, products with cost, components with stock items, extras,
+    # auth (membership + user + shop), count, products with cost, components with stock items, extras,
     # pictures with their images (apps/catalog/tests/api/test_product_images.py fills them)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = manager_api.get(URL)
     assert response.status_code == 200
     body = response.json()

@@ -24,7 +24,14 @@ from apps.warehouse.models import StockItem
 from flowercrm.images_api import ShopImageField
 from flowercrm.limits import MONEY_MAX, QUANTITY_MAX
 from flowercrm.roles import ELIGIBLE_COURIER_ROLES, ELIGIBLE_FLORIST_ROLES
-from flowercrm.serializers import MoneyField, PhoneField, QuantityField, SentWholeMixin, ShopRelatedField
+from flowercrm.serializers import (
+    MoneyField,
+    PhoneField,
+    QuantityField,
+    ReadAheadListSerializer,
+    SentWholeMixin,
+    ShopRelatedField,
+)
 
 
 class BuyerInputSerializer(serializers.Serializer[Any]):
@@ -36,6 +43,9 @@ class BuyerInputSerializer(serializers.Serializer[Any]):
 class ItemInputSerializer(SentWholeMixin, serializers.Serializer[Any]):
     product_id = ShopRelatedField(queryset=Product.objects.all(), source="product")
     quantity = QuantityField()
+
+    class Meta:
+        list_serializer_class = ReadAheadListSerializer  # the lines' products: one query
 
 
 @extend_schema_field(OpenApiTypes.INT)
