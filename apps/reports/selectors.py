@@ -21,7 +21,7 @@ or the data (no loop over orders), and returns plain data: ``Decimal`` money qua
       (refunds not counted), ``refunds``. Σ by_period.paid = Σ by_payment_method.amount =
       totals.paid; Σ by_period.revenue = Σ by_source.revenue = totals.revenue.
 
-    products_report(*, shop, date_from, date_to, limit: int | None = None) -> dict         # 1 query
+    products_report(*, shop, date_from, date_to, limit: int | None = None) -> dict        # 3 queries
         {"currency", "date_from", "date_to",
          "items": [{"product_id", "name", "quantity", "revenue", "cost", "margin"}],  # by revenue, desc
          "total": <number of products>,
@@ -75,6 +75,7 @@ selector checks its period the same way (reversed or over 366 days raises ``Inva
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +84,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -94,7 +96,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Round, Trunc, TruncDate, TruncTime
-from django.db.models.lookups import IsNull
 
 from apps.orders.models import DeliveryMethod, Order, OrderItem, OrderStatus, Payment, PaymentStatus
 from apps.production.models import ProductionTask, TaskStatus
@@ -216,47 +217,56 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
 def products_report(*, shop: Shop, date_from: dt.date, date_to: dt.date, limit: int | None = None) -> dict[str, Any]:
     """What sold in the period, product by product, with the cost of what it took."""
     ReportPeriod.of(date_from, date_to)
-
-    def consumed() -> Subquery:
-        # The cost of the order's consumption (a fresh expression per use: Django resolves
-        # each in place).
-        return Subquery(
-            StockMovement.objects.filter(shop=shop, order=OuterRef("order_id"), kind=MovementKind.CONSUMPTION)
-            .values("order")
-            .annotate(cost=Sum(ExpressionWrapper(-F("delta") * F("unit_cost"), output_field=MONEY_SUM)))
-            .values("cost"),
-            output_field=MONEY_SUM,
-        )
-
+    lines = OrderItem.objects.filter(
+        order__shop=shop, order__delivery_date__gte=date_from, order__delivery_date__lte=date_to
+    ).exclude(order__status=OrderStatus.CANCELLED)
+    consumption = StockMovement.objects.filter(shop=shop, kind=MovementKind.CONSUMPTION)
+    # 1. What sold. (Annotation names differ from the line's columns, which expressions read.)
+    sold = (
+        lines.values("product_id", "product__name")
+        .annotate(units=Sum("quantity"), sales=Sum("line_total"))
+        .order_by("-sales", "product_id")
+    )
+    # 2. Lines of orders with no consumption recorded (not assembled yet, imported history):
+    #    their cost at sale. An anti-join, not a subquery per line.
+    at_sale = (
+        lines.filter(~Exists(consumption.filter(order=OuterRef("order_id"))))
+        .values("product_id")
+        .annotate(cost_sum=Sum(ExpressionWrapper(F("unit_cost") * F("quantity"), output_field=MONEY_SHARE)))
+        .order_by()
+    )
+    # 3. Consumption joined to its order's lines: each movement's cost shared between the lines
+    #    by line total (by quantity in a free order), so Σ over lines is the movement's cost.
     order_quantity = Subquery(
         OrderItem.objects.filter(order=OuterRef("order_id")).values("order").annotate(q=Sum("quantity")).values("q"),
         output_field=IntegerField(),
     )
-    line_cost = Case(
-        # Not assembled yet (or imported history): the line's cost at sale.
-        When(
-            IsNull(consumed(), True), then=ExpressionWrapper(F("unit_cost") * F("quantity"), output_field=MONEY_SHARE)
-        ),
+    movement_cost = ExpressionWrapper(-F("delta") * F("unit_cost"), output_field=MONEY_SUM)
+    share = Case(
         When(
             order__subtotal__gt=0,
-            then=ExpressionWrapper(consumed() * F("line_total") / F("order__subtotal"), output_field=MONEY_SHARE),
+            then=ExpressionWrapper(
+                movement_cost * F("order__items__line_total") / F("order__subtotal"), output_field=MONEY_SHARE
+            ),
         ),
-        default=ExpressionWrapper(consumed() * F("quantity") / order_quantity, output_field=MONEY_SHARE),
+        default=ExpressionWrapper(
+            movement_cost * F("order__items__quantity") / order_quantity, output_field=MONEY_SHARE
+        ),
         output_field=MONEY_SHARE,
     )
-    rows = (
-        OrderItem.objects.filter(
-            order__shop=shop, order__delivery_date__gte=date_from, order__delivery_date__lte=date_to
-        )
+    assembled = (
+        consumption.filter(order__delivery_date__gte=date_from, order__delivery_date__lte=date_to, order__shop=shop)
         .exclude(order__status=OrderStatus.CANCELLED)
-        .values("product_id", "product__name")
-        # Names apart from the line's columns: ``line_cost`` reads ``quantity`` of the line.
-        .annotate(units=Sum("quantity"), sales=Sum("line_total"), cost_sum=Sum(line_cost))
-        .order_by("-sales", "product_id")
+        .values(product_id=F("order__items__product_id"))
+        .annotate(cost_sum=Sum(share))
+        .order_by()
     )
+    raw_cost: dict[int, Decimal] = defaultdict(Decimal)
+    for row in [*at_sale, *assembled]:
+        raw_cost[row["product_id"]] += row["cost_sum"] or 0
     items = []
-    for row in rows:
-        revenue, cost = _money(row["sales"]), _money(row["cost_sum"])
+    for row in sold:
+        revenue, cost = _money(row["sales"]), _money(raw_cost[row["product_id"]])
         items.append(
             {
                 "product_id": row["product_id"],
