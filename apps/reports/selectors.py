@@ -30,9 +30,9 @@ or the data (no loop over orders), and returns plain data: ``Decimal`` money qua
       Lines of non-cancelled orders delivered in the period. ``revenue`` = Σ line totals (before
       the order's discount and delivery fee). ``cost`` = the consumption recorded at assembly
       (Σ −delta × unit cost of the order's ``consumption`` movements), shared between an
-      order's lines by their line totals (by quantity when the order is free); an order not
-      assembled yet (or imported history) counts its lines' cost at sale (the catalog cost
-      stored on the line). ``limit`` cuts ``items``; ``total`` and ``totals`` cover all.
+      order's lines by their line totals (by quantity when the order is free); an order never
+      assembled (not yet, or imported history) counts its lines' cost at sale (the catalog
+      cost stored on the line). ``limit`` cuts ``items``; ``total`` and ``totals`` cover all.
 
     stock_report(*, shop, date_from, date_to) -> dict                                     # 3 queries
         {"currency", "date_from", "date_to",
@@ -84,7 +84,6 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -220,53 +219,68 @@ def products_report(*, shop: Shop, date_from: dt.date, date_to: dt.date, limit: 
     lines = OrderItem.objects.filter(
         order__shop=shop, order__delivery_date__gte=date_from, order__delivery_date__lte=date_to
     ).exclude(order__status=OrderStatus.CANCELLED)
-    consumption = StockMovement.objects.filter(shop=shop, kind=MovementKind.CONSUMPTION)
-    # 1. What sold. (Annotation names differ from the line's columns, which expressions read.)
+    consumption = StockMovement.objects.filter(
+        shop=shop,
+        kind=MovementKind.CONSUMPTION,
+        order__shop=shop,
+        order__delivery_date__gte=date_from,
+        order__delivery_date__lte=date_to,
+    ).exclude(order__status=OrderStatus.CANCELLED)
+    # 1. What sold, and the cost at sale of lines whose order was never assembled (no
+    #    consumption recorded: not assembled yet, imported history). Annotation names differ
+    #    from the line's columns, which the expressions read.
     sold = (
         lines.values("product_id", "product__name")
-        .annotate(units=Sum("quantity"), sales=Sum("line_total"))
+        .annotate(
+            units=Sum("quantity"),
+            sales=Sum("line_total"),
+            at_sale=Sum(
+                ExpressionWrapper(F("unit_cost") * F("quantity"), output_field=MONEY_SHARE),
+                filter=Q(order__recipe_consumed=False),
+            ),
+        )
         .order_by("-sales", "product_id")
     )
-    # 2. Lines of orders with no consumption recorded (not assembled yet, imported history):
-    #    their cost at sale. An anti-join, not a subquery per line.
-    at_sale = (
-        lines.filter(~Exists(consumption.filter(order=OuterRef("order_id"))))
-        .values("product_id")
-        .annotate(cost_sum=Sum(ExpressionWrapper(F("unit_cost") * F("quantity"), output_field=MONEY_SHARE)))
+    # 2. Consumption joined to its order's lines: each movement's cost shared between the
+    #    lines by line total, so Σ over the lines is the movement's cost.
+    movement_cost = ExpressionWrapper(-F("delta") * F("unit_cost"), output_field=MONEY_SUM)
+    by_revenue = (
+        consumption.filter(order__subtotal__gt=0)
+        .values(product_id=F("order__items__product_id"))
+        .annotate(
+            cost_sum=Sum(
+                ExpressionWrapper(
+                    movement_cost * F("order__items__line_total") / F("order__subtotal"), output_field=MONEY_SHARE
+                )
+            )
+        )
         .order_by()
     )
-    # 3. Consumption joined to its order's lines: each movement's cost shared between the lines
-    #    by line total (by quantity in a free order), so Σ over lines is the movement's cost.
+    # 3. The same for free orders (gifts: every line at 0), shared by quantity. Its own query,
+    #    so the per-order quantity (a subquery) is costed and run only for those orders.
     order_quantity = Subquery(
         OrderItem.objects.filter(order=OuterRef("order_id")).values("order").annotate(q=Sum("quantity")).values("q"),
         output_field=IntegerField(),
     )
-    movement_cost = ExpressionWrapper(-F("delta") * F("unit_cost"), output_field=MONEY_SUM)
-    share = Case(
-        When(
-            order__subtotal__gt=0,
-            then=ExpressionWrapper(
-                movement_cost * F("order__items__line_total") / F("order__subtotal"), output_field=MONEY_SHARE
-            ),
-        ),
-        default=ExpressionWrapper(
-            movement_cost * F("order__items__quantity") / order_quantity, output_field=MONEY_SHARE
-        ),
-        output_field=MONEY_SHARE,
-    )
-    assembled = (
-        consumption.filter(order__delivery_date__gte=date_from, order__delivery_date__lte=date_to, order__shop=shop)
-        .exclude(order__status=OrderStatus.CANCELLED)
+    by_quantity = (
+        consumption.filter(order__subtotal=0)
         .values(product_id=F("order__items__product_id"))
-        .annotate(cost_sum=Sum(share))
+        .annotate(
+            cost_sum=Sum(
+                ExpressionWrapper(
+                    movement_cost * F("order__items__quantity") / order_quantity, output_field=MONEY_SHARE
+                )
+            )
+        )
         .order_by()
     )
     raw_cost: dict[int, Decimal] = defaultdict(Decimal)
-    for row in [*at_sale, *assembled]:
+    for row in [*by_revenue, *by_quantity]:
         raw_cost[row["product_id"]] += row["cost_sum"] or 0
     items = []
     for row in sold:
-        revenue, cost = _money(row["sales"]), _money(raw_cost[row["product_id"]])
+        cost = _money(raw_cost[row["product_id"]] + (row["at_sale"] or 0))
+        revenue = _money(row["sales"])
         items.append(
             {
                 "product_id": row["product_id"],

@@ -166,7 +166,7 @@ def _expected_products(world: World, date_from: dt.date, date_to: dt.date) -> di
             )
             row["quantity"] += line.quantity
             row["revenue"] += line.line_total
-            if not moves:
+            if not order.recipe_consumed:
                 raw_cost[line.product_id] += line.unit_cost * line.quantity
             elif order.subtotal > 0:
                 raw_cost[line.product_id] += consumed * line.line_total / order.subtotal
