@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "apps.supplies",
     "apps.orders",
     "apps.production",
+    "apps.reports",
     "apps.exchange",
     "apps.storefront",
 ]

@@ -35,6 +35,7 @@ LAYERS = [
     "customers",
     "production",
     "orders",
+    "reports",
     "exchange",
     "storefront",
 ]
