@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "apps.supplies",
     "apps.orders",
     "apps.production",
+    "apps.reports",
     "apps.exchange",
 ]
 

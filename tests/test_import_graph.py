@@ -26,7 +26,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = "flowercrm"
 # Lowest first: an app's domain may import the domains of the apps before it.
-LAYERS = ["accounts", "shops", "warehouse", "catalog", "supplies", "customers", "production", "orders", "exchange"]
+LAYERS = [
+    "accounts",
+    "shops",
+    "warehouse",
+    "catalog",
+    "supplies",
+    "customers",
+    "production",
+    "orders",
+    "reports",
+    "exchange",
+]
 INTERFACE_PARTS = {"api", "management", "tests", "migrations", "web"}
 INTERFACE_FILES = {"admin.py", "bot.py", "conftest.py"}
 # Kernel modules that look up memberships inside a function (the request's and the admin's).
