@@ -16,7 +16,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -132,7 +133,8 @@ def dashboard_charts(*, request: HttpRequest, shops: list[Shop]) -> dict[str, An
             {
                 "table": table,
                 "csv_url": csv_url(table.key, query),
-                "chart": table.chart_data() if table.chart else None,
+                # A chart of nothing but zeros is not drawn (the table says it all).
+                "chart": table.chart_data() if table.chart and table.has_data else None,
                 "chart_id": f"chart-data-{table.key}",
             }
             for table in dashboard.tables
@@ -156,7 +158,7 @@ def dashboard_charts(*, request: HttpRequest, shops: list[Shop]) -> dict[str, An
     }
 
 
-def table_csv_view(request: HttpRequest, key: str) -> HttpResponse:
+def table_csv_view(request: HttpRequest, key: str) -> HttpResponseBase:
     """``/admin/reports/<key>.csv``: the rows of one chart's table, as the dashboard with the same
     query string shows them (UTF-8 with a BOM, ``;``-separated: what Russian Excel opens)."""
     form = PeriodForm(request.GET)

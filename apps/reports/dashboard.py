@@ -122,11 +122,19 @@ class Table:
             "key": self.key,
             "type": self.chart["type"],
             "horizontal": bool(self.chart.get("horizontal")),
-            "labels": [format_cell(row[label_index], self.columns[label_index].kind, self.currency) for row in self.rows],
+            "labels": [
+                format_cell(row[label_index], self.columns[label_index].kind, self.currency) for row in self.rows
+            ],
             "series": series,
             "currency": self.currency,
             "currency_sign": CURRENCY_SIGNS.get(self.currency, self.currency),
         }
+
+    @property
+    def has_data(self) -> bool:
+        """Whether any value the chart draws is not zero."""
+        series = [self._index(key) for key in self.chart.get("series", [])]
+        return any(row[index] for row in self.rows for index in series)
 
     def csv_header(self) -> list[str]:
         header = [column.title for column in self.columns]
@@ -247,6 +255,7 @@ def _revenue_table(sales: dict[str, Any], period: Period, currency: str) -> Tabl
             _money(totals.get("paid")),
         ],
         chart={"type": "bar", "labels": "day", "series": ["revenue", "paid"]},
+        empty=gettext("No orders and no payments in this period."),
         note=gettext(
             "Revenue: orders by delivery date, cancelled ones excluded. Received: payments net of refunds by the day "
             "they were made."
@@ -255,7 +264,7 @@ def _revenue_table(sales: dict[str, Any], period: Period, currency: str) -> Tabl
 
 
 def _payments_table(sales: dict[str, Any], currency: str) -> Table:
-    rows = [
+    rows: list[list[Any]] = [
         [_label(PaymentMethod, row["method"]), int(row.get("count") or 0), _money(row.get("amount"))]
         for row in sales.get("by_payment_method", [])
     ]
@@ -313,7 +322,7 @@ def _products_table(products: dict[str, Any], currency: str) -> Table:
 
 
 def _write_offs_table(stock: dict[str, Any], currency: str) -> Table:
-    rows = [
+    rows: list[list[Any]] = [
         [_label(WriteOffReason, row["reason"]), int(row.get("quantity") or 0), _money(row.get("cost"))]
         for row in stock.get("write_offs", {}).get("by_reason", [])
         if row.get("quantity") or row.get("cost")
@@ -384,8 +393,8 @@ def dashboard_build(*, shop: Shop, period: Period) -> Dashboard:
         tables=[
             _revenue_table(sales, period, currency),
             _payments_table(sales, currency),
-            _products_table(products, currency),
             _write_offs_table(stock, currency),
+            _products_table(products, currency),
             owing,
         ],
         receivables_total=_money(receivables.get("amount_due")),

@@ -153,8 +153,8 @@ def test_the_period_picker_and_the_csv_download(page: Page, login_as: LoginAs, s
     expect(page.locator(".reports-presets a.current")).to_have_text("7 дней")
 
     start = today - dt.timedelta(days=3)
-    page.locator("input[name=date_from]").fill(start.isoformat())
-    page.locator("input[name=date_to]").fill(today.isoformat())
+    page.get_by_label("С", exact=True).fill(f"{start:%d.%m.%Y}")  # as Russians write dates
+    page.get_by_label("По", exact=True).fill(f"{today:%d.%m.%Y}")
     page.get_by_role("button", name="Показать").click()
     expect(page.locator("#chart-revenue[data-drawn='true']")).to_be_visible()
     assert len(cells(page, "#table-revenue tbody tr")) == 4

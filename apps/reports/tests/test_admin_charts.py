@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.accounts.models import User
 from apps.accounts.tests.factories import UserFactory
 from apps.orders.models import PaymentMethod
+from apps.reports.dashboard import dashboard_build, period_last
 from apps.reports.selectors import products_report, receivables_report, sales_report, stock_report
 from apps.reports.tests.conftest import World
 from apps.shops import services as shop_services
@@ -155,7 +156,9 @@ def test_presets(world: World, days: int) -> None:
 
 def test_an_explicit_range(world: World) -> None:
     start, end = world.date_from, world.date_from + dt.timedelta(days=3)
-    context = charts(client_of(admin_user(world)).get(INDEX, {"date_from": start.isoformat(), "date_to": end.isoformat()}))
+    context = charts(
+        client_of(admin_user(world)).get(INDEX, {"date_from": start.isoformat(), "date_to": end.isoformat()})
+    )
     assert (context["period"].date_from, context["period"].date_to, context["period"].days) == (start, end, None)
     sales = sales_report(shop=world.shop, date_from=start, date_to=end)
     assert table(context, "revenue").total[2] == sales["totals"]["revenue"]
@@ -205,7 +208,12 @@ def test_csv_money_is_exact_and_days_are_iso(world: World) -> None:
     rows = csv_rows(client.get("/admin/reports/revenue.csv", {"days": 30}))
     assert rows[0] == ["День", "Заказы", f"Выручка, {world.shop.currency}", f"Получено, {world.shop.currency}"]
     sales = sales_report(shop=world.shop, date_from=world.today - dt.timedelta(days=29), date_to=world.today)
-    assert rows[-1] == ["Итого", str(sales["totals"]["orders"]), str(sales["totals"]["revenue"]), str(sales["totals"]["paid"])]
+    assert rows[-1] == [
+        "Итого",
+        str(sales["totals"]["orders"]),
+        str(sales["totals"]["revenue"]),
+        str(sales["totals"]["paid"]),
+    ]
     assert rows[1][0] == (world.today - dt.timedelta(days=29)).isoformat()
 
 
@@ -287,5 +295,25 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(world: World) -> None:
     empty = client_of(User.objects.get(pk=manager.membership.user_id))
     counts = {_queries(busy, days=7), _queries(busy, days=90), _queries(empty, days=7), _queries(empty, days=90)}
     assert len(counts) == 1, counts
-    # The panels' queries (tests/test_admin_site.py) plus one call of each report selector.
-    assert counts.pop() <= 24
+    # Session, user, the memberships and shops, the panels (tests/test_admin_site.py) and the
+    # charts' 8 (below).
+    assert counts.pop() == 21
+
+
+def test_the_charts_cost_one_call_of_each_report_selector(world: World, django_assert_num_queries: Any) -> None:
+    """sales 2, products 1, stock 3, receivables 2 (``apps.reports.selectors``)."""
+    for days in (7, 90):
+        with django_assert_num_queries(8):
+            dashboard_build(shop=world.shop, period=period_last(shop=world.shop, days=days))
+
+
+def test_an_empty_period_draws_no_chart_and_says_so(world: World) -> None:
+    client = client_of(admin_user(world))
+    old = world.today - dt.timedelta(days=300)
+    response = client.get(INDEX, {"date_from": old.isoformat(), "date_to": (old + dt.timedelta(days=6)).isoformat()})
+    context = charts(response)
+    assert all(item["chart"] is None for item in context["tables"])
+    html = response.content.decode()
+    assert "<canvas" not in html
+    assert "За этот период нет ни заказов, ни оплат." in html
+    assert len(table(context, "revenue").rows) == 7  # the days are still listed, with zeros

@@ -50,7 +50,9 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_the_summary_reaches_the_office_once_a_day(world: World, office: dict[str, int], telegram_live: BotApiStub) -> None:
+def test_the_summary_reaches_the_office_once_a_day(
+    world: World, office: dict[str, int], telegram_live: BotApiStub
+) -> None:
     output = run("--shop", str(world.shop.pk))
     sent = telegram_live.sent_messages()
     assert sorted(m["chat_id"] for m in sent) == [9001, 9002]
@@ -103,7 +105,9 @@ def test_the_day_is_the_shops_local_day(world: World, office: dict[str, int], te
     assert len(telegram_live.sent_messages()) == 2
 
 
-def test_not_before_waits_for_the_shops_evening(world: World, office: dict[str, int], telegram_live: BotApiStub) -> None:
+def test_not_before_waits_for_the_shops_evening(
+    world: World, office: dict[str, int], telegram_live: BotApiStub
+) -> None:
     noon = dt.datetime.combine(world.today, dt.time(12, 0), tzinfo=ALMATY)
     evening = dt.datetime.combine(world.today, dt.time(20, 5), tzinfo=ALMATY)
     assert daily_summary_send(shop=world.shop, not_before=dt.time(20, 0), now=noon).outcome == "too_early"
