@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("apps.supplies.api.urls")),
     path("api/", include("apps.orders.api.urls")),
     path("api/", include("apps.production.api.urls")),
+    path("api/", include("apps.reports.api.urls")),
     re_path(r"^api/meta/?$", MetaView.as_view(), name="meta"),
     re_path(r"^api/upload/image/?$", ImageUploadView.as_view(), name="upload-image"),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),

@@ -229,6 +229,8 @@ class Order(SearchableModel, ShopOwnedModel):
             models.Index(fields=["shop", "customer"]),
             # The default list order (newest first).
             models.Index(fields=["shop", "-created_at", "-id"], name="orders_order_shop_newest"),
+            # Receivables (apps.reports): what is owed, oldest delivery first.
+            models.Index(fields=["shop", "payment_status", "delivery_date"], name="orders_order_shop_payment"),
         ]
 
     def __str__(self) -> str:
@@ -347,6 +349,8 @@ class Payment(TimeStampedModel):
         verbose_name_plural = _("payments")
         ordering = ["paid_at", "id"]
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="orders_payment_nonzero")]
+        # Reports (apps.reports) read the payments of a period by payment time.
+        indexes = [models.Index(fields=["paid_at"], name="orders_payment_paid_at")]
 
     def __str__(self) -> str:
         return f"{self.amount} ({self.method})"

@@ -73,6 +73,8 @@ class ProductionTask(ShopOwnedModel):
         indexes = [
             models.Index(fields=["shop", "status", "deadline"]),
             models.Index(fields=["shop", "florist", "status"]),
+            # The staff report (apps.reports): tasks finished in a period.
+            models.Index(fields=["shop", "status", "finished_at"], name="production_task_finished"),
         ]
 
     def __str__(self) -> str:

@@ -390,3 +390,22 @@ def test_a_reversed_or_too_long_period_is_refused(
 def test_366_days_is_allowed() -> None:
     period = ReportPeriod.of(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     assert period.days == 366
+
+
+@pytest.mark.parametrize(
+    ("name", "queries"), [("sales", 2), ("products", 1), ("stock", 3), ("receivables", 2), ("staff", 2)]
+)
+def test_each_report_is_a_fixed_number_of_queries(
+    world: World, name: str, queries: int, django_assert_num_queries: Any
+) -> None:
+    from apps.shops.tests.factories import ShopFactory
+
+    empty = ShopFactory()
+    report = getattr(selectors, f"{name}_report")
+    for shop in (empty, world.shop):
+        for days in (1, 366):
+            kwargs: dict[str, Any] = {}
+            if name != "receivables":
+                kwargs = {"date_from": world.date_to - dt.timedelta(days=days - 1), "date_to": world.date_to}
+            with django_assert_num_queries(queries):
+                report(shop=shop, **kwargs)
