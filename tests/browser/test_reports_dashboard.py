@@ -1,6 +1,6 @@
 """The reports on the admin dashboard in a real browser (issue 16): the vendored Chart.js draws
 every chart (a canvas with pixels on it, no network), the tables under them show the numbers
-the reports answer, the period picker changes them, and the CSV link downloads the table.
+``/api/reports/`` answers, the period picker changes them, and the CSV link downloads the table.
 
 With ``FLOWERCRM_SCREENSHOTS=1`` the charts are written to ``docs/screenshots/admin-reports.png``."""
 
@@ -47,15 +47,24 @@ def build(shop: Shop) -> tuple[Membership, dt.date]:
     return support.staff(shop, "manager", "+77015550101", "Айгерим Сейтова"), today
 
 
-def reports(shop: Shop, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
-    from apps.reports.selectors import products_report, receivables_report, sales_report, stock_report
+def reports(server_url: str, membership: Membership, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+    """What ``/api/reports/`` answers the same manager, over HTTP from the same live server."""
+    import httpx
 
-    return {
-        "sales": sales_report(shop=shop, date_from=date_from, date_to=date_to),
-        "products": products_report(shop=shop, date_from=date_from, date_to=date_to, limit=10),
-        "stock": stock_report(shop=shop, date_from=date_from, date_to=date_to),
-        "receivables": receivables_report(shop=shop),
-    }
+    from apps.shops.sessions import tokens_issue
+
+    period = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
+    headers = {"Authorization": f"Bearer {tokens_issue(membership=membership).access}"}
+    with httpx.Client(base_url=server_url, headers=headers, timeout=10) as api:
+        answers = {
+            "sales": api.get("/api/reports/sales/", params=period),
+            "products": api.get("/api/reports/products/", params={**period, "limit": 10}),
+            "stock": api.get("/api/reports/stock/", params=period),
+            "receivables": api.get("/api/reports/receivables/"),
+        }
+    for name, response in answers.items():
+        assert response.status_code == 200, (name, response.text)
+    return {name: response.json() for name, response in answers.items()}
 
 
 def cells(page: Page, selector: str) -> list[list[str]]:
@@ -106,7 +115,7 @@ def test_the_charts_are_drawn_and_the_tables_match_the_reports(
     assert not outside, outside  # nothing from a CDN or anywhere else
 
     currency = shop.currency
-    figures = reports(shop, today - dt.timedelta(days=29), today)
+    figures = reports(server_url, manager, today - dt.timedelta(days=29), today)
     sales = figures["sales"]
     expect(page.locator("#reports-period")).to_contain_text(str(today.year))
 
@@ -143,7 +152,9 @@ def test_the_charts_are_drawn_and_the_tables_match_the_reports(
         page.locator("#reports").screenshot(path=str(support.SCREENSHOTS / "admin-reports.png"))
 
 
-def test_the_period_picker_and_the_csv_download(page: Page, login_as: LoginAs, shop: Shop, sent: object) -> None:
+def test_the_period_picker_and_the_csv_download(
+    page: Page, login_as: LoginAs, shop: Shop, sent: object, server_url: str
+) -> None:
     manager, today = build(shop)
     login_as(manager)
     page.goto("/admin/")
@@ -158,7 +169,7 @@ def test_the_period_picker_and_the_csv_download(page: Page, login_as: LoginAs, s
     page.get_by_role("button", name="Показать").click()
     expect(page.locator("#chart-revenue[data-drawn='true']")).to_be_visible()
     assert len(cells(page, "#table-revenue tbody tr")) == 4
-    sales = reports(shop, start, today)["sales"]
+    sales = reports(server_url, manager, start, today)["sales"]
     assert cells(page, "#table-revenue tfoot tr")[0][2] == money(sales["totals"]["revenue"], shop.currency)
 
     with page.expect_download() as download:
