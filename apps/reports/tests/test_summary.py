@@ -169,3 +169,17 @@ def test_bad_options(db: None, args: tuple[str, ...]) -> None:
 def test_the_summary_costs_a_fixed_number_of_queries(world: World, django_assert_max_num_queries: Any) -> None:
     with django_assert_max_num_queries(8):
         daily_summary_text(shop=world.shop, day=world.today)
+
+
+def test_the_demo_shop_gets_its_summary(db: None, telegram_live: BotApiStub) -> None:
+    """``seed_demo`` then ``send_daily_summary``: the demo manager with a linked chat gets the
+    day's figures."""
+    from apps.orders.management.commands import seed_demo
+
+    call_command("seed_demo", stdout=io.StringIO())
+    shop = Shop.objects.get(slug=seed_demo.DEMO_SLUG)
+    User.objects.filter(phone=seed_demo.DEMO_STAFF[1][0]).update(telegram_id=7777)
+    output = run("--shop", shop.slug)
+    assert "отправлено 1" in output
+    (message,) = telegram_live.sent_messages()
+    assert message["chat_id"] == 7777 and "Заказы:" in message["text"] and "Лидеры продаж:" in message["text"]
