@@ -21,7 +21,7 @@ or the data (no loop over orders), and returns plain data: ``Decimal`` money qua
       (refunds not counted), ``refunds``. Σ by_period.paid = Σ by_payment_method.amount =
       totals.paid; Σ by_period.revenue = Σ by_source.revenue = totals.revenue.
 
-    products_report(*, shop, date_from, date_to, limit: int | None = None) -> dict         # 1 query
+    products_report(*, shop, date_from, date_to, limit: int | None = None) -> dict        # 3 queries
         {"currency", "date_from", "date_to",
          "items": [{"product_id", "name", "quantity", "revenue", "cost", "margin"}],  # by revenue, desc
          "total": <number of products>,
@@ -30,9 +30,9 @@ or the data (no loop over orders), and returns plain data: ``Decimal`` money qua
       Lines of non-cancelled orders delivered in the period. ``revenue`` = Σ line totals (before
       the order's discount and delivery fee). ``cost`` = the consumption recorded at assembly
       (Σ −delta × unit cost of the order's ``consumption`` movements), shared between an
-      order's lines by their line totals (by quantity when the order is free); an order not
-      assembled yet (or imported history) counts its lines' cost at sale (the catalog cost
-      stored on the line). ``limit`` cuts ``items``; ``total`` and ``totals`` cover all.
+      order's lines by their line totals (by quantity when the order is free); an order never
+      assembled (not yet, or imported history) counts its lines' cost at sale (the catalog
+      cost stored on the line). ``limit`` cuts ``items``; ``total`` and ``totals`` cover all.
 
     stock_report(*, shop, date_from, date_to) -> dict                                     # 3 queries
         {"currency", "date_from", "date_to",
@@ -75,6 +75,7 @@ selector checks its period the same way (reversed or over 366 days raises ``Inva
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -94,7 +95,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Round, Trunc, TruncDate, TruncTime
-from django.db.models.lookups import IsNull
 
 from apps.orders.models import DeliveryMethod, Order, OrderItem, OrderStatus, Payment, PaymentStatus
 from apps.production.models import ProductionTask, TaskStatus
@@ -216,47 +216,71 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
 def products_report(*, shop: Shop, date_from: dt.date, date_to: dt.date, limit: int | None = None) -> dict[str, Any]:
     """What sold in the period, product by product, with the cost of what it took."""
     ReportPeriod.of(date_from, date_to)
-
-    def consumed() -> Subquery:
-        # The cost of the order's consumption (a fresh expression per use: Django resolves
-        # each in place).
-        return Subquery(
-            StockMovement.objects.filter(shop=shop, order=OuterRef("order_id"), kind=MovementKind.CONSUMPTION)
-            .values("order")
-            .annotate(cost=Sum(ExpressionWrapper(-F("delta") * F("unit_cost"), output_field=MONEY_SUM)))
-            .values("cost"),
-            output_field=MONEY_SUM,
+    lines = OrderItem.objects.filter(
+        order__shop=shop, order__delivery_date__gte=date_from, order__delivery_date__lte=date_to
+    ).exclude(order__status=OrderStatus.CANCELLED)
+    consumption = StockMovement.objects.filter(
+        shop=shop,
+        kind=MovementKind.CONSUMPTION,
+        order__shop=shop,
+        order__delivery_date__gte=date_from,
+        order__delivery_date__lte=date_to,
+    ).exclude(order__status=OrderStatus.CANCELLED)
+    # 1. What sold, and the cost at sale of lines whose order was never assembled (no
+    #    consumption recorded: not assembled yet, imported history). Annotation names differ
+    #    from the line's columns, which the expressions read.
+    sold = (
+        lines.values("product_id", "product__name")
+        .annotate(
+            units=Sum("quantity"),
+            sales=Sum("line_total"),
+            at_sale=Sum(
+                ExpressionWrapper(F("unit_cost") * F("quantity"), output_field=MONEY_SHARE),
+                filter=Q(order__recipe_consumed=False),
+            ),
         )
-
+        .order_by("-sales", "product_id")
+    )
+    # 2. Consumption joined to its order's lines: each movement's cost shared between the
+    #    lines by line total, so Σ over the lines is the movement's cost.
+    movement_cost = ExpressionWrapper(-F("delta") * F("unit_cost"), output_field=MONEY_SUM)
+    by_revenue = (
+        consumption.filter(order__subtotal__gt=0)
+        .values(product_id=F("order__items__product_id"))
+        .annotate(
+            cost_sum=Sum(
+                ExpressionWrapper(
+                    movement_cost * F("order__items__line_total") / F("order__subtotal"), output_field=MONEY_SHARE
+                )
+            )
+        )
+        .order_by()
+    )
+    # 3. The same for free orders (gifts: every line at 0), shared by quantity. Its own query,
+    #    so the per-order quantity (a subquery) is costed and run only for those orders.
     order_quantity = Subquery(
         OrderItem.objects.filter(order=OuterRef("order_id")).values("order").annotate(q=Sum("quantity")).values("q"),
         output_field=IntegerField(),
     )
-    line_cost = Case(
-        # Not assembled yet (or imported history): the line's cost at sale.
-        When(
-            IsNull(consumed(), True), then=ExpressionWrapper(F("unit_cost") * F("quantity"), output_field=MONEY_SHARE)
-        ),
-        When(
-            order__subtotal__gt=0,
-            then=ExpressionWrapper(consumed() * F("line_total") / F("order__subtotal"), output_field=MONEY_SHARE),
-        ),
-        default=ExpressionWrapper(consumed() * F("quantity") / order_quantity, output_field=MONEY_SHARE),
-        output_field=MONEY_SHARE,
-    )
-    rows = (
-        OrderItem.objects.filter(
-            order__shop=shop, order__delivery_date__gte=date_from, order__delivery_date__lte=date_to
+    by_quantity = (
+        consumption.filter(order__subtotal=0)
+        .values(product_id=F("order__items__product_id"))
+        .annotate(
+            cost_sum=Sum(
+                ExpressionWrapper(
+                    movement_cost * F("order__items__quantity") / order_quantity, output_field=MONEY_SHARE
+                )
+            )
         )
-        .exclude(order__status=OrderStatus.CANCELLED)
-        .values("product_id", "product__name")
-        # Names apart from the line's columns: ``line_cost`` reads ``quantity`` of the line.
-        .annotate(units=Sum("quantity"), sales=Sum("line_total"), cost_sum=Sum(line_cost))
-        .order_by("-sales", "product_id")
+        .order_by()
     )
+    raw_cost: dict[int, Decimal] = defaultdict(Decimal)
+    for row in [*by_revenue, *by_quantity]:
+        raw_cost[row["product_id"]] += row["cost_sum"] or 0
     items = []
-    for row in rows:
-        revenue, cost = _money(row["sales"]), _money(row["cost_sum"])
+    for row in sold:
+        cost = _money(raw_cost[row["product_id"]] + (row["at_sale"] or 0))
+        revenue = _money(row["sales"])
         items.append(
             {
                 "product_id": row["product_id"],
