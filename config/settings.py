@@ -378,6 +378,9 @@ FLOWERCRM_EVENT_REPLAY = "apps.orders.events.order_replay"
 # dashboard of those shops on the admin index.
 FLOWERCRM_ADMIN_SHOPS = "apps.shops.selectors.shops_run_by"
 FLOWERCRM_ADMIN_DASHBOARD = "apps.orders.admin_dashboard.admin_dashboard"
+# The reports' charts under the dashboard: ``(*, request, shops) -> dict | None`` (the context
+# of the index template's ``dashboard_charts`` block).
+FLOWERCRM_ADMIN_CHARTS = "apps.reports.admin_charts.dashboard_charts"
 # ``manage.py maintenance``: what each clean-up deletes → the function that does it.
 # What ``manage.py maintenance`` purges: {what (printed, translated), the purge function}.
 FLOWERCRM_MAINTENANCE = {

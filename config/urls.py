@@ -26,6 +26,7 @@ urlpatterns = [
     re_path(r"^api/upload/image/?$", ImageUploadView.as_view(), name="upload-image"),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("admin/reports/", include("apps.reports.admin_urls")),  # the dashboard's CSV downloads
     path("admin/", admin.site.urls),
     path("", include("apps.orders.web.urls")),  # /t/<token>, /board/
     # The language switch of the admin header (``set_language``: a cookie keeps the choice).

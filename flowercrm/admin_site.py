@@ -4,7 +4,9 @@ dashboard (ARCHITECTURE §11.2), and a language switch sits in the header.
 The kernel imports no app: two settings name the functions it calls —
 ``FLOWERCRM_ADMIN_SHOPS`` (``(*, user) -> list[Shop]``: the shops whose back office the user
 runs, every shop for a superuser) and ``FLOWERCRM_ADMIN_DASHBOARD`` (``(*, shops) ->
-list[Panel]``: the dashboard of those shops)."""
+list[Panel]``: the dashboard of those shops); an optional third, ``FLOWERCRM_ADMIN_CHARTS``
+(``(*, request, shops) -> dict | None``), gives the charts under the panels (the index
+template's ``dashboard_charts`` block; the request carries the period the user picked)."""
 
 from __future__ import annotations
 
@@ -89,6 +91,18 @@ class FlowerAdminSite(admin.AdminSite):
         panels: list[Panel] = import_string(settings.FLOWERCRM_ADMIN_DASHBOARD)(shops=shops)
         return panels
 
+    def dashboard_charts(self, request: HttpRequest) -> dict[str, Any] | None:
+        shops = self.back_office_shops(request)
+        path = getattr(settings, "FLOWERCRM_ADMIN_CHARTS", "")
+        if not shops or not path:
+            return None
+        charts: dict[str, Any] | None = import_string(path)(request=request, shops=shops)
+        return charts
+
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
-        context = {"dashboard": self.dashboard(request), **(extra_context or {})}
+        context = {
+            "dashboard": self.dashboard(request),
+            "dashboard_charts": self.dashboard_charts(request),
+            **(extra_context or {}),
+        }
         return super().index(request, extra_context=context)

@@ -156,6 +156,12 @@ def check_the_demo_manager_sees_a_living_dashboard() -> None:
     assert all(value.isdigit() and int(value) > 0 for value in today.values())
     assert panels["owing"].figures and panels["low-stock"].figures and panels["reminders"].figures
     assert str(response.context["site_header"]) == "FlowerCRM · Ромашка"
+    # The reports' charts under the panels (issue 16): the demo's month has sales, payments
+    # and products to draw.
+    charts = response.context["dashboard_charts"]
+    drawn = {item["table"].key for item in charts["tables"] if item["chart"]}
+    assert drawn == {"revenue", "payments", "products", "write-offs"}
+    assert charts["dashboard"].receivables_total > 0
 
 
 def test_finds_the_demo_shop_whatever_its_case_and_touches_no_other(shop_a: Shop) -> None:

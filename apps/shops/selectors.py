@@ -102,3 +102,14 @@ def shops_run_by(*, user: User) -> QuerySet[Shop]:
     return shops.filter(
         pk__in=Membership.objects.active().filter(user=user, role__in=BACK_OFFICE_ROLES).values("shop_id")
     )
+
+
+def office_chat_ids(*, shop: Shop) -> list[int]:
+    """The Telegram chats of the shop's back office: active admins and managers (accepted
+    memberships, active users) who linked Telegram, each chat once, in a stable order."""
+    users = User.objects.filter(
+        pk__in=Membership.objects.active().filter(shop=shop, role__in=BACK_OFFICE_ROLES).values("user_id"),
+        is_active=True,
+        telegram_id__isnull=False,
+    )
+    return [chat for chat in users.order_by("telegram_id").values_list("telegram_id", flat=True) if chat is not None]

@@ -35,8 +35,8 @@ from apps.orders.models import DeliveryMethod, Order, OrderStatus, PaymentMethod
 from apps.orders.services import order_create, order_transition, order_update, payment_record, task_take
 from apps.shops.models import DeliveryZone, Membership, Shop
 from apps.shops.services import shop_create, shop_update, staff_add
-from apps.warehouse.models import StockCategory, StockItem, StockUnit, stock_match_key
-from apps.warehouse.services import stock_item_create, stock_receive
+from apps.warehouse.models import StockCategory, StockItem, StockUnit, WriteOffReason, stock_match_key
+from apps.warehouse.services import stock_item_create, stock_receive, stock_write_off
 from flowercrm.models import UploadedImage
 from flowercrm.roles import Role
 from flowercrm.scopes import scope, scopes_disabled
@@ -61,6 +61,12 @@ ZONES = [("Центр", "1500"), ("Бостандыкский район", "2000
 
 # name, height, category, unit, received, unit cost, retail price, minimum
 F, G, M, P = StockCategory.FLOWER, StockCategory.GREENERY, StockCategory.MATERIAL, StockCategory.PACKAGING
+# What the week wasted, written off when the item is first received (the dashboard's losses chart).
+DEMO_WRITE_OFFS: dict[tuple[str, int | None], list[tuple[int, str]]] = {
+    ("Роза Фридом", 50): [(6, WriteOffReason.WILTED), (2, WriteOffReason.DAMAGED)],
+    ("Роза Фридом", 60): [(3, WriteOffReason.DAMAGED)],
+    ("Писташ", None): [(2, WriteOffReason.WILTED), (1, WriteOffReason.LOST)],
+}
 STOCK: list[tuple[str, int | None, str, str, int, str, str, int]] = [
     ("Роза Фридом", 50, F, StockUnit.STEM, 250, "350", "700", 50),
     ("Роза Фридом", 60, F, StockUnit.STEM, 180, "450", "900", 40),
@@ -349,6 +355,8 @@ class Command(BaseCommand):
                     },
                 )
                 stock_receive(item=item, quantity=received, unit_price=Decimal(cost), actor=None, note="Демо-поставка")
+                for quantity, reason in DEMO_WRITE_OFFS.get((name, height), ()):
+                    stock_write_off(item=item, quantity=quantity, reason=reason, actor=None)
             items[(name, height)] = item
         return items
 
