@@ -16,12 +16,12 @@ pytestmark = pytest.mark.django_db
 # the test's (2 statements that are BEGIN/COMMIT in production, which Django does not count):
 # authentication 1, the lines' products 1 (one query for all lines), [SAVEPOINT], the
 # service's SAVEPOINT 1, products with their cost 1, the order number 1 (one upsert), the
-# buyer's SAVEPOINT + look-up + RELEASE 3, the order, its lines, its event 3, RELEASE 1,
+# buyer's look-up 1 (no savepoint of its own), the order, its lines, its event 3, RELEASE 1,
 # the answer (order, lines, events) 3, [RELEASE].
-KNOWN_BUYER_QUERIES = 17
+KNOWN_BUYER_QUERIES = 15
 # An unknown phone: looked up again under the phone's lock, then inserted (a savepoint
 # guarding the insert against a concurrent one): 7 more.
-NEW_BUYER_QUERIES = 24
+NEW_BUYER_QUERIES = 22
 
 
 @pytest.fixture
