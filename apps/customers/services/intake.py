@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from apps.customers.models import Customer, CustomerPhone
 from apps.customers.services.edit import VANISHED, apply_fields
@@ -20,13 +21,10 @@ if TYPE_CHECKING:
 
 
 def _find_by_phone(shop: Shop, phone: str) -> Customer | None:
-    """The customer with ``phone`` as their main or an extra phone, locked."""
-    customer = Customer.objects.select_for_update().filter(shop=shop, phone=phone).first()
-    if customer is None:
-        owner = CustomerPhone.objects.filter(shop=shop, phone=phone).values_list("customer_id", flat=True).first()
-        if owner is not None:
-            customer = Customer.objects.select_for_update().filter(shop=shop, pk=owner).first()
-    return customer
+    """The customer with ``phone`` as their main or an extra phone, locked (one query: a phone
+    is unique across both in a shop)."""
+    extra = CustomerPhone.objects.filter(shop=shop, phone=phone).values("customer_id")
+    return Customer.objects.select_for_update().filter(shop=shop).filter(Q(phone=phone) | Q(pk__in=extra)).first()
 
 
 def _insert_for_intake(shop: Shop, phone: str, values: Mapping[str, str]) -> Customer | None:

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db
 # the answer (order, lines, events) 3, [RELEASE].
 KNOWN_BUYER_QUERIES = 15
 # An unknown phone: looked up again under the phone's lock, then inserted (a savepoint
-# guarding the insert against a concurrent one): 7 more.
-NEW_BUYER_QUERIES = 22
+# guarding the insert against a concurrent one): 5 more.
+NEW_BUYER_QUERIES = 20
 
 
 @pytest.fixture

@@ -253,6 +253,6 @@ def test_the_checkout_query_count_is_pinned(public, store, checkout_body, lines,
     """The same for 1 line and for the most lines a checkout takes (the rest is savepoints)."""
     products = [make_product(store) for _ in range(lines)]
     body = checkout_body(items=[{"product_id": p.id, "quantity": 1} for p in products])
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(25):
         response = checkout(public, store, body)
     assert response.status_code == 201, response.content
