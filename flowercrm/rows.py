@@ -9,6 +9,7 @@ test compares the two for every role (STYLE: "Hot read paths are plain data").
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -61,4 +62,34 @@ def image(value: UploadedImage) -> dict[str, Any]:
         "content_type": value.content_type,
         "width": value.width,
         "height": value.height,
+    }
+
+
+# What ``image_values`` reads of an uploaded image (``values()`` names after a prefix).
+IMAGE_COLUMNS = ("id", "file", "thumbnail", "original_name", "size", "content_type", "width", "height")
+
+
+def image_columns(prefix: str) -> list[str]:
+    """The ``values()`` names of ``IMAGE_COLUMNS`` through a relation (``"result_photo__image__"``)."""
+    return [prefix + column for column in IMAGE_COLUMNS]
+
+
+def image_values(row: dict[str, Any], prefix: str, absolute: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """``UploadedImageSerializer`` of an image read as ``image_columns(prefix)`` of ``row``;
+    ``absolute`` (the request's ``build_absolute_uri``) makes the URLs absolute as the
+    serializer does with a request in its context."""
+    from flowercrm.models import UploadedImage
+
+    fields = UploadedImage._meta
+    url = fields.get_field("file").storage.url(row[prefix + "file"])
+    thumbnail_url = fields.get_field("thumbnail").storage.url(row[prefix + "thumbnail"])
+    return {
+        "id": row[prefix + "id"],
+        "url": absolute(url) if absolute else url,
+        "thumbnail_url": absolute(thumbnail_url) if absolute else thumbnail_url,
+        "name": row[prefix + "original_name"],
+        "size": row[prefix + "size"],
+        "content_type": row[prefix + "content_type"],
+        "width": row[prefix + "width"],
+        "height": row[prefix + "height"],
     }

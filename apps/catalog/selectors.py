@@ -3,7 +3,7 @@ and pictures prefetched, so a list costs the same number of queries for 1 produc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -75,3 +75,30 @@ def product_get(*, shop: Shop, product_id: int) -> Product:
 def stock_items_by_id(*, shop: Shop, ids: Iterable[int]) -> dict[int, StockItem]:
     """The shop's stock items among ``ids`` in one query (another shop's ids are simply absent)."""
     return {item.id: item for item in StockItem.objects.filter(shop=shop, id__in=set(ids))}
+
+
+def product_list_values(products: QuerySet[Product], *, columns: Sequence[str]) -> QuerySet[Product, dict[str, Any]]:
+    """``products`` (``product_list``'s, filtered and ordered) as plain ``columns`` — the list
+    page's read path (issue 17): no model instances; the nested rows come from
+    ``product_children_values``."""
+    return products.prefetch_related(None).values(*columns)
+
+
+def product_children_values(
+    *,
+    product_ids: Sequence[int],
+    component_columns: Sequence[str],
+    extra_columns: Sequence[str],
+    image_columns: Sequence[str],
+) -> dict[str, list[dict[str, Any]]]:
+    """The recipe lines (with their stock items), extras and pictures (with their uploaded
+    images) of ``product_ids`` as plain rows, in the order ``product_annotate`` prefetches
+    them: one query per table."""
+    if not product_ids:
+        return {"components": [], "extras": [], "images": []}
+    of = {"product_id__in": product_ids}
+    return {
+        "components": list(ProductComponent.objects.filter(**of).order_by("id").values(*component_columns)),
+        "extras": list(ProductExtra.objects.filter(**of).order_by("id").values(*extra_columns)),
+        "images": list(ProductImage.objects.filter(**of).order_by("position").values(*image_columns)),
+    }

@@ -7,13 +7,20 @@ import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.customers.constants import MAX_UPCOMING_DAYS
-from apps.customers.models import Customer, DateReminder, ImportantDate
+from apps.customers.models import (
+    Customer,
+    CustomerAddress,
+    CustomerPhone,
+    CustomerTag,
+    DateReminder,
+    ImportantDate,
+)
 from flowercrm.search import fold, search_terms
 
 if TYPE_CHECKING:
@@ -31,6 +38,32 @@ def customer_list(*, shop: Shop) -> QuerySet[Customer]:
     (``orders_count``, ``total_spent``, ``last_order_at``) are added by
     ``apps.orders.customers.customers_with_stats``."""
     return customer_scope(shop=shop).prefetch_related("addresses", "important_dates", "tags", "extra_phones")
+
+
+def customer_list_values(
+    customers: QuerySet[Customer], *, columns: Sequence[str]
+) -> QuerySet[Customer, dict[str, Any]]:
+    """``customers`` (the list's, filtered and ordered) as plain ``columns``: the list page's
+    read path (issue 17), no model instances; the nested rows come from ``customer_children_values``."""
+    return customers.prefetch_related(None).values(*columns)
+
+
+def customer_children_values(
+    *, customer_ids: Sequence[int], address_columns: Sequence[str], date_columns: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The extra phones, tags, addresses and important dates of ``customer_ids`` as plain rows
+    with their ``customer_id``, each in its model's order: one query per table."""
+    if not customer_ids:
+        return {"phones": [], "tags": [], "addresses": [], "dates": []}
+    of = {"customer_id__in": customer_ids}
+    phones: Any = CustomerPhone.objects.filter(**of).values("customer_id", "phone")
+    tags: Any = CustomerTag.objects.filter(**of).values("customer_id", "name")
+    return {
+        "phones": list(phones),
+        "tags": list(tags),
+        "addresses": list(CustomerAddress.objects.filter(**of).values("customer_id", *address_columns)),
+        "dates": list(ImportantDate.objects.filter(**of).values("customer_id", *date_columns)),
+    }
 
 
 # --- upcoming dates --------------------------------------------------------------------------

@@ -91,3 +91,22 @@ def task_queue_counts(*, shops: Sequence[Shop]) -> dict[str, int]:
     for status, count in rows:
         counts[TaskStatus(status)] = count
     return {str(status): count for status, count in counts.items()}
+
+
+def task_list_values(
+    tasks: QuerySet[ProductionTask], *, columns: Sequence[str]
+) -> QuerySet[ProductionTask, dict[str, Any]]:
+    """``tasks`` (``task_list``'s, filtered and ordered) as plain ``columns`` — the queue
+    page's read path (issue 17): one query with the order, florist and result photo joined,
+    no model instances; the orders' lines come from ``task_item_values``."""
+    return tasks.prefetch_related(None).values(*columns)
+
+
+def task_item_values(*, task_ids: Sequence[int], columns: Sequence[str]) -> list[dict[str, Any]]:
+    """The lines of the orders of ``task_ids`` as plain ``columns`` (``order__items__…``,
+    reached through the task: production never imports orders), in line order: one query
+    (none for an empty page)."""
+    if not task_ids:
+        return []
+    lines = ProductionTask.objects.filter(pk__in=task_ids, order__items__isnull=False)
+    return list(lines.order_by("order__items__id").values(*columns))

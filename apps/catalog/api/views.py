@@ -9,7 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.catalog import pricing, selectors, services
+from apps.catalog import pricing, rows, selectors, services
 from apps.catalog.api.serializers import (
     CalculateInputSerializer,
     CalculationFloristSerializer,
@@ -27,7 +27,7 @@ from flowercrm.auth import shop_auth
 from flowercrm.permissions import AreaPermission
 from flowercrm.serializers import WarningSerializer
 from flowercrm.viewsets import ShopContextMixin, ShopViewSet
-from flowercrm.visibility import RoleSerializerMixin, role_response, without_costs
+from flowercrm.visibility import RoleSerializerMixin, role_response, sees_costs, without_costs
 
 PRODUCT_READ = role_response(ProductOutputSerializer, [ProductFloristSerializer], component_name="ProductRead")
 SAVE_AS = "save_as"
@@ -57,6 +57,23 @@ class ProductViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.Retrieve
 
     def get_shop_queryset(self) -> QuerySet[Product]:
         return selectors.product_list(shop=self.shop)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The page as plain data (``apps.catalog.rows``): the rows of the role's product
+        serializer without model instances or a serializer per row (issue 17; the tests
+        compare the two for every role)."""
+        products = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(selectors.product_list_values(products, columns=rows.PRODUCT_COLUMNS))
+        assert page is not None  # noqa: S101 - lists are always paginated (skip/limit)
+        children = selectors.product_children_values(
+            product_ids=[product["id"] for product in page],
+            component_columns=rows.COMPONENT_COLUMNS,
+            extra_columns=rows.EXTRA_COLUMNS,
+            image_columns=rows.IMAGE_COLUMNS,
+        )
+        return self.get_paginated_response(
+            rows.product_rows(page, **children, sees_costs=sees_costs(self.role), absolute=request.build_absolute_uri)
+        )
 
     def _input(self, request: Request, *, partial: bool) -> dict[str, Any]:
         data = ProductInputSerializer(data=request.data, partial=partial, context=self.get_serializer_context())

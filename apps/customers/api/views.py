@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.customers import selectors, services
+from apps.customers import rows, selectors, services
 from apps.customers.api.serializers import (
     CustomerFloristSerializer,
     CustomerInputSerializer,
@@ -95,7 +95,20 @@ class CustomerViewSet(
         )
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        """An office page as plain data (``apps.customers.rows``): ``CustomerSerializer``'s
+        rows without model instances or a serializer per row (issue 17; the tests compare the
+        two). A florist's compact rows stay the serializer's (no nested rows to read)."""
+        if self.is_florist:
+            return super().list(request, *args, **kwargs)
+        customers = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(selectors.customer_list_values(customers, columns=rows.CUSTOMER_COLUMNS))
+        assert page is not None  # noqa: S101 - lists are always paginated (skip/limit)
+        children = selectors.customer_children_values(
+            customer_ids=[customer["id"] for customer in page],
+            address_columns=rows.ADDRESS_COLUMNS,
+            date_columns=rows.DATE_COLUMNS,
+        )
+        return self.get_paginated_response(rows.customer_rows(page, **children))
 
     @extend_schema(
         responses=role_response(CustomerSerializer, [CustomerFloristSerializer], component_name="CustomerForRole")

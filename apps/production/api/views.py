@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from apps.orders import services
 from apps.orders.visibility import florist_visible_q
-from apps.production import selectors
+from apps.production import rows, selectors
 from apps.production.api.serializers import (
     StatsQuerySerializer,
     TaskCancelSerializer,
@@ -68,6 +68,17 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The page as plain data (``apps.production.rows``): ``TaskSerializer``'s rows
+        without model instances or a serializer per row (issue 17; the tests compare the two)."""
+        tasks = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(selectors.task_list_values(tasks, columns=rows.TASK_COLUMNS))
+        assert page is not None  # noqa: S101 - lists are always paginated (skip/limit)
+        items = selectors.task_item_values(task_ids=[task["id"] for task in page], columns=rows.ITEM_COLUMNS)
+        return self.get_paginated_response(
+            rows.task_rows(page, items, now=timezone.now(), absolute=request.build_absolute_uri)
+        )
 
     @extend_schema(request=TaskUpdateSerializer, responses={200: TaskSerializer})
     def partial_update(self, request: Request, pk: str) -> Response:

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.supplies import selectors, services
+from apps.supplies import rows, selectors, services
 from apps.supplies.api.serializers import (
     SupplierInputSerializer,
     SupplierSerializer,
@@ -25,7 +25,7 @@ from apps.supplies.models import Supplier, Supply
 from apps.supplies.parser import supply_text_parse
 from flowercrm.filters import StrictOrderingFilter
 from flowercrm.viewsets import ShopViewSet
-from flowercrm.visibility import RoleSerializerMixin, role_response, without_costs
+from flowercrm.visibility import RoleSerializerMixin, role_response, sees_costs, without_costs
 
 SUPPLY_READ = role_response(SupplySerializer, [SupplyFloristSerializer], component_name="SupplyRead")
 
@@ -82,6 +82,16 @@ class SupplyViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.RetrieveM
 
     def get_shop_queryset(self) -> QuerySet[Supply]:
         return selectors.supply_list(shop=self.shop)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The page as plain data (``apps.supplies.rows``): the rows of the role's supply
+        serializer without model instances or a serializer per row (issue 17; the tests
+        compare the two for every role)."""
+        supplies = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(selectors.supply_list_values(supplies, columns=rows.SUPPLY_COLUMNS))
+        assert page is not None  # noqa: S101 - lists are always paginated (skip/limit)
+        lines = selectors.supply_line_values(supply_ids=[supply["id"] for supply in page], columns=rows.LINE_COLUMNS)
+        return self.get_paginated_response(rows.supply_rows(page, lines=lines, sees_costs=sees_costs(self.role)))
 
     def _input(self, request: Request, *, partial: bool) -> dict[str, Any]:
         data = SupplyInputSerializer(data=request.data, partial=partial, context=self.get_serializer_context())
