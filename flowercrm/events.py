@@ -23,6 +23,7 @@ Every socket also listens on ``user.<id>`` for ``force_close`` (deactivation, ro
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -75,6 +76,12 @@ def group_name(shop_id: int, audience: str) -> str:
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    """The group of the sockets a Django session opened (the board's): a digest, so the key
+    itself never travels through the channel layer."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
 def audiences_for(role: str, user_id: int) -> list[str]:
@@ -199,6 +206,13 @@ def force_close(*, user_id: int, shop_id: int | None = None) -> None:
     a deactivated or re-roled member reconnects and is authorised afresh."""
     message = {"type": LAYER_FORCE_CLOSE, "shop_id": shop_id}
     transaction.on_commit(partial(send_to_groups, [(user_group(user_id), message)]), robust=True)
+
+
+def close_session_sockets(session_key: str) -> None:
+    """After commit (at once outside a transaction), close the sockets this Django session
+    opened with 4401 — a logout ends the board's live feed too."""
+    message = {"type": LAYER_FORCE_CLOSE, "shop_id": None}
+    transaction.on_commit(partial(send_to_groups, [(session_group(session_key), message)]), robust=True)
 
 
 def _deliver(

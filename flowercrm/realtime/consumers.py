@@ -103,6 +103,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         # is sent, and those it already carried are dropped (``self.replayed``).
         self.groups = [events.group_name(membership.shop_id, name) for name in audiences]
         self.groups.append(events.user_group(user.pk))
+        session_key = self.session_key()
+        if session_key:  # a logout of that session closes the socket (``close_session_sockets``)
+            self.groups.append(events.session_group(session_key))
         for group in self.groups:
             await self.channel_layer.group_add(group, self.channel_name)
         if expires is not None:  # a session's socket lives as long as its membership
@@ -139,6 +142,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         user = await get_user(self.scope)
         membership = await database_sync_to_async(session_membership)(user, self.scope["session"])
         return user, membership, None
+
+    def session_key(self) -> str | None:
+        """The key of the Django session this socket authenticated with (None: by a token)."""
+        if query_params(self.scope).get("token"):
+            return None
+        session = self.scope.get("session")
+        return getattr(session, "session_key", None) if session is not None else None
 
     async def refuse(self, code: int) -> None:
         self.closing = True

@@ -152,3 +152,25 @@ def test_same_origin_compares_scheme_host_and_port() -> None:
     assert not same_origin(scope("http://127.0.0.1:8001", "127.0.0.1:8000"))
     assert not same_origin(scope("null", "127.0.0.1:8000"))
     assert not same_origin({"headers": [(b"host", b"x")]})
+
+
+def logout(cookie: str) -> None:
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    assert client.post("/board/logout/").status_code in (200, 302)
+
+
+@db
+async def test_logging_out_closes_that_sessions_sockets_only(connect, world) -> None:
+    """The board's logout ends its live feed at once (4401); another session of the same
+    person stays open and keeps receiving."""
+    cookie = await run(session_cookie, world.manager)
+    other_cookie = await run(session_cookie, world.manager)
+    socket, other = await connect(cookie), await connect(other_cookie)
+    await ready(socket)
+    await ready(other)
+    await run(logout, cookie)
+    assert await close_code(socket) == 4401
+    await ready(other)
+    order = await run(make_order, world.shop, world.manager.user, world.product)
+    assert (await other.receive_json_from(timeout=TIMEOUT))["data"]["id"] == order.pk
