@@ -89,16 +89,6 @@ def generate(directory: Path, customers: int, stock: int, small: int) -> dict[st
     return files
 
 
-def ensure_database() -> None:
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    base, _, name = url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def setup_shop(label: str) -> int:
     import django
 
@@ -220,6 +210,8 @@ def main() -> None:
     parser.add_argument("--stock", type=int, default=20_000)
     parser.add_argument("--small", type=int, default=20_000)
     args = parser.parse_args()
+    from benchdb import ensure_database
+
     ensure_database()
     load = os.getloadavg()
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=os.environ, check=True)

@@ -111,6 +111,9 @@ def main() -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database (e.g. .../flowercrm_bench)")
     tokens = seed()
+    from benchdb import analyze
+
+    analyze()
     import httpx
 
     server = start_server(args, ROOT / "bench/results/gunicorn-lists.log")
@@ -150,6 +153,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from benchdb import ensure_database
+
+    ensure_database()
     import django
 
     django.setup()

@@ -285,6 +285,9 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL to a PostgreSQL database (e.g. .../flowercrm_bench)")
 
     shop_id, token = seed(args.orders)
+    from benchdb import analyze
+
+    analyze()
     path = f"/api/orders/?limit=100&skip={args.skip}" if args.skip else "/api/orders/?limit=100"
     if args.profile:
         profile(path, token, args.requests)
@@ -371,6 +374,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from benchdb import ensure_database
+
+    ensure_database()
     import django
 
     django.setup()

@@ -360,6 +360,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from benchdb import ensure_database
+
+    ensure_database()
     import django
 
     django.setup()

@@ -426,6 +426,9 @@ def _utc(timestamp: float) -> Any:
 
 
 if __name__ == "__main__":
+    from benchdb import ensure_database
+
+    ensure_database()
     import django
 
     django.setup()

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowercrm.auth import ShopAuth, shop_auth
+from flowercrm.pagination import SkipLimitPagination
 from flowercrm.permissions import ActionPermissions, AreaPermission
 from flowercrm.scopes import scope, scopes_disabled
 
@@ -135,6 +136,13 @@ class ShopViewSet(ShopContextMixin, viewsets.GenericViewSet):
         if owner is not None and owner != self.shop.id:
             raise NotFound()
         return obj
+
+    def paginate_values(self, values: QuerySet[Any], *, count_from: QuerySet[Any]) -> list[Any]:
+        """A list page read as plain values (the hot lists' path), its ``total`` counted on
+        ``count_from`` — the filtered queryset before ``values()`` joined the related columns."""
+        paginator = self.paginator
+        assert isinstance(paginator, SkipLimitPagination)  # noqa: S101 - the API's only paginator
+        return paginator.paginate_queryset(values, self.request, view=self, count_from=count_from)
 
     # --- Answers ------------------------------------------------------------------------
 

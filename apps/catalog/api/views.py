@@ -63,7 +63,9 @@ class ProductViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.Retrieve
         serializer without model instances or a serializer per row (issue 17; the tests
         compare the two for every role)."""
         products = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(selectors.product_list_values(products, columns=rows.PRODUCT_COLUMNS))
+        page = self.paginate_values(
+            selectors.product_list_values(products, columns=rows.PRODUCT_COLUMNS), count_from=products
+        )
         assert page is not None  # noqa: S101 - lists are always paginated (skip/limit)
         children = selectors.product_children_values(
             product_ids=[product["id"] for product in page],

@@ -101,7 +101,9 @@ class CustomerViewSet(
         if self.is_florist:
             return super().list(request, *args, **kwargs)
         customers = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(selectors.customer_list_values(customers, columns=rows.CUSTOMER_COLUMNS))
+        page = self.paginate_values(
+            selectors.customer_list_values(customers, columns=rows.CUSTOMER_COLUMNS), count_from=customers
+        )
         assert page is not None  # noqa: S101 - lists are always paginated (skip/limit)
         children = selectors.customer_children_values(
             customer_ids=[customer["id"] for customer in page],

@@ -117,7 +117,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet
         serializer, without model instances or a serializer per row (issue 17; the tests
         compare the two for every role)."""
         orders = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(selectors.order_list_values(orders, columns=rows.order_columns(self.role)))
+        page = self.paginate_values(
+            selectors.order_list_values(orders, columns=rows.order_columns(self.role)), count_from=orders
+        )
         assert page is not None  # noqa: S101 - lists are always paginated (skip/limit)
         items = selectors.order_item_values(order_ids=[order["id"] for order in page], columns=rows.ITEM_COLUMNS)
         return self.get_paginated_response(rows.order_rows(page, items, role=self.role, user_id=self.actor.pk))

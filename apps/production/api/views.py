@@ -73,7 +73,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet)
         """The page as plain data (``apps.production.rows``): ``TaskSerializer``'s rows
         without model instances or a serializer per row (issue 17; the tests compare the two)."""
         tasks = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(selectors.task_list_values(tasks, columns=rows.TASK_COLUMNS))
+        page = self.paginate_values(selectors.task_list_values(tasks, columns=rows.TASK_COLUMNS), count_from=tasks)
         assert page is not None  # noqa: S101 - lists are always paginated (skip/limit)
         items = selectors.task_item_values(task_ids=[task["id"] for task in page], columns=rows.ITEM_COLUMNS)
         return self.get_paginated_response(

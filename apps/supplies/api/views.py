@@ -88,7 +88,9 @@ class SupplyViewSet(RoleSerializerMixin, mixins.ListModelMixin, mixins.RetrieveM
         serializer without model instances or a serializer per row (issue 17; the tests
         compare the two for every role)."""
         supplies = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(selectors.supply_list_values(supplies, columns=rows.SUPPLY_COLUMNS))
+        page = self.paginate_values(
+            selectors.supply_list_values(supplies, columns=rows.SUPPLY_COLUMNS), count_from=supplies
+        )
         assert page is not None  # noqa: S101 - lists are always paginated (skip/limit)
         lines = selectors.supply_line_values(supply_ids=[supply["id"] for supply in page], columns=rows.LINE_COLUMNS)
         return self.get_paginated_response(rows.supply_rows(page, lines=lines, sees_costs=sees_costs(self.role)))
