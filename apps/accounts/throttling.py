@@ -4,20 +4,14 @@ limit holds across workers."""
 
 from __future__ import annotations
 
-import hashlib
-
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView
 
 from flowercrm.phone import try_normalize_phone
+from flowercrm.throttling import AddressThrottle, KeyedThrottle
 
 
-class LoginIPThrottle(SimpleRateThrottle):
+class LoginIPThrottle(AddressThrottle):
     scope = "login_ip"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def login_username(data: object) -> str | None:
@@ -35,14 +29,11 @@ def login_username(data: object) -> str | None:
     return None
 
 
-class LoginUserThrottle(SimpleRateThrottle):
+class LoginUserThrottle(KeyedThrottle):
     scope = "login_user"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+    def ident_of(self, request: Request) -> str | None:
         username = login_username(request.data)
         if username is None:
             return None
-        ident = try_normalize_phone(username) or username.casefold()
-        # Hashed: the raw text may hold spaces or be longer than a cache key may be.
-        digest = hashlib.sha256(ident.encode()).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": digest}
+        return try_normalize_phone(username) or username.casefold()

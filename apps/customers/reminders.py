@@ -17,11 +17,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import User
 from apps.customers.models import DateReminder
 from apps.customers.selectors import UpcomingDate, customer_upcoming_dates
 from apps.shops.models import Shop
-from flowercrm.roles import BACK_OFFICE_ROLES
+from apps.shops.selectors import office_chat_ids
 from flowercrm.telegram import TelegramMessage, deliver
 
 MAX_WINDOW = 60
@@ -77,23 +76,6 @@ def _due(shop: Shop, today: dt.date, days: int | None) -> list[UpcomingDate]:
     ]
 
 
-def _chats(shop: Shop) -> list[int]:
-    return [
-        chat
-        for chat in User.objects.filter(
-            memberships__shop=shop,
-            memberships__is_active=True,
-            memberships__role__in=BACK_OFFICE_ROLES,
-            is_active=True,
-            telegram_id__isnull=False,
-        )
-        .order_by("telegram_id")
-        .values_list("telegram_id", flat=True)
-        .distinct()
-        if chat is not None
-    ]
-
-
 def date_reminders_pending(*, shop: Shop, today: dt.date | None = None) -> list[UpcomingDate]:
     """Occurrences within their reminder window that nobody has been reminded of yet (what
     the next run would send; the admin dashboard lists them)."""
@@ -117,7 +99,7 @@ def date_reminders_send(*, shop: Shop, today: dt.date | None = None, days: int |
     after the backend accepted it: a concurrent run waits on our marks and then skips them,
     and a crash before sending leaves nothing marked."""
     today = today or timezone.localdate(timezone=shop.zoneinfo)
-    chats = _chats(shop)
+    chats = office_chat_ids(shop=shop)
     with transaction.atomic():
         due = []
         for item in _due(shop, today, days):

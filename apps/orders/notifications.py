@@ -12,11 +12,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
-from apps.accounts.models import User
 from apps.customers.models import Source
 from apps.orders.models import EventType, Order, OrderEvent, PaymentMethod
 from apps.shops.models import Membership
-from flowercrm.roles import BACK_OFFICE_ROLES
+from apps.shops.selectors import office_telegram_users
 from flowercrm.telegram import send_to_users
 
 STOREFRONT = Source.STOREFRONT.value
@@ -123,14 +122,7 @@ def _notify_for_event(event_id: int) -> None:
         return
     order = Order.objects.select_related("shop").prefetch_related("items").get(pk=event.order_id)
     if event.type == EventType.CREATED:
-        office = User.objects.filter(
-            memberships__shop_id=order.shop_id,
-            memberships__is_active=True,
-            memberships__role__in=BACK_OFFICE_ROLES,
-            is_active=True,
-            telegram_id__isnull=False,
-        ).distinct()
-        send_to_users(office, new_order_text(order, event.data))
+        send_to_users(office_telegram_users(shop_id=order.shop_id), new_order_text(order, event.data))
         return
     data: dict[str, Any] = event.data or {}
     after = data.get("after")

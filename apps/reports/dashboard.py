@@ -263,12 +263,19 @@ def _revenue_table(sales: dict[str, Any], period: Period, currency: str) -> Tabl
     )
 
 
+def _count_money_total(rows: list[list[Any]]) -> list[Any] | None:
+    """The total line of a ``[label, count, money]`` table (None when it is empty)."""
+    if not rows:
+        return None
+    return [gettext("Total"), sum(row[1] for row in rows), sum((row[2] for row in rows), Decimal("0.00"))]
+
+
 def _payments_table(sales: dict[str, Any], currency: str) -> Table:
     rows: list[list[Any]] = [
         [_label(PaymentMethod, row["method"]), int(row.get("count") or 0), _money(row.get("amount"))]
         for row in sales.get("by_payment_method", [])
     ]
-    rows.sort(key=lambda row: (-row[2], row[0]))
+    rows.sort(key=lambda row: (-row[2], row[0]))  # the largest amount first
     return Table(
         key="payments",
         title=gettext("Payment methods"),
@@ -279,9 +286,7 @@ def _payments_table(sales: dict[str, Any], currency: str) -> Table:
         ],
         rows=rows,
         currency=currency,
-        total=[gettext("Total"), sum(row[1] for row in rows), sum((row[2] for row in rows), Decimal("0.00"))]
-        if rows
-        else None,
+        total=_count_money_total(rows),
         chart={"type": "doughnut", "labels": "method", "series": ["amount"]},
         empty=gettext("No payments in this period."),
     )
@@ -327,7 +332,7 @@ def _write_offs_table(stock: dict[str, Any], currency: str) -> Table:
         for row in stock.get("write_offs", {}).get("by_reason", [])
         if row.get("quantity") or row.get("cost")
     ]
-    rows.sort(key=lambda row: (-row[2], row[0]))
+    rows.sort(key=lambda row: (-row[2], row[0]))  # the largest amount first
     return Table(
         key="write-offs",
         title=gettext("Write-off losses"),
@@ -338,9 +343,7 @@ def _write_offs_table(stock: dict[str, Any], currency: str) -> Table:
         ],
         rows=rows,
         currency=currency,
-        total=[gettext("Total"), sum(row[1] for row in rows), sum((row[2] for row in rows), Decimal("0.00"))]
-        if rows
-        else None,
+        total=_count_money_total(rows),
         chart={"type": "bar", "labels": "reason", "series": ["cost"]},
         empty=gettext("No write-offs in this period."),
         note=gettext("At the unit cost of each item when it was written off."),

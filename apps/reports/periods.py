@@ -9,9 +9,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
 from django.utils.translation import gettext
 
+from apps.orders.selectors import shop_today
 from flowercrm.errors import Invalid
 
 if TYPE_CHECKING:
@@ -25,11 +25,6 @@ MAX_DAYS = 366
 MIN_DATE = dt.date(1970, 1, 1)
 MAX_DATE = dt.date(2999, 12, 31)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def shop_today(shop: Shop, now: dt.datetime | None = None) -> dt.date:
-    """Today in the shop's time zone."""
-    return timezone.localtime(now or timezone.now(), shop.zoneinfo).date()
 
 
 def _parse_date(raw: Any, field: str) -> dt.date | None:

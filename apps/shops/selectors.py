@@ -104,12 +104,17 @@ def shops_run_by(*, user: User) -> QuerySet[Shop]:
     )
 
 
-def office_chat_ids(*, shop: Shop) -> list[int]:
-    """The Telegram chats of the shop's back office: active admins and managers (accepted
-    memberships, active users) who linked Telegram, each chat once, in a stable order."""
-    users = User.objects.filter(
-        pk__in=Membership.objects.active().filter(shop=shop, role__in=BACK_OFFICE_ROLES).values("user_id"),
+def office_telegram_users(*, shop_id: int) -> QuerySet[User]:
+    """The shop's back office on Telegram: active admins and managers (accepted memberships,
+    active users) who linked the bot — who hears of new orders, reminders and the day's summary."""
+    return User.objects.filter(
+        pk__in=Membership.objects.active().filter(shop_id=shop_id, role__in=BACK_OFFICE_ROLES).values("user_id"),
         is_active=True,
         telegram_id__isnull=False,
     )
+
+
+def office_chat_ids(*, shop: Shop) -> list[int]:
+    """The chats of ``office_telegram_users``, each once, in a stable order."""
+    users = office_telegram_users(shop_id=shop.pk)
     return [chat for chat in users.order_by("telegram_id").values_list("telegram_id", flat=True) if chat is not None]

@@ -1,31 +1,21 @@
-"""Storefront throttles, in the style of ``apps.accounts.throttling``: per client address
-(``NUM_PROXIES`` = ``TRUSTED_PROXY_COUNT`` behind a proxy) and, for the checkout, per buyer
-phone in any format. They count in the cache — Redis in production, so a limit holds across
-workers."""
+"""Storefront throttles (``flowercrm.throttling``): per client address and, for the
+checkout, per buyer phone in any format."""
 
 from __future__ import annotations
 
-import hashlib
-
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView
 
 from flowercrm.phone import try_normalize_phone
+from flowercrm.throttling import AddressThrottle, KeyedThrottle
 
 
-class _AddressThrottle(SimpleRateThrottle):
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class StorefrontReadThrottle(_AddressThrottle):
+class StorefrontReadThrottle(AddressThrottle):
     """The catalogue reads, per client address."""
 
     scope = "storefront"
 
 
-class CheckoutAddressThrottle(_AddressThrottle):
+class CheckoutAddressThrottle(AddressThrottle):
     """Orders placed from one client address."""
 
     scope = "storefront_checkout"
@@ -42,15 +32,11 @@ def checkout_phone(data: object) -> str | None:
     return try_normalize_phone(str(raw))
 
 
-class CheckoutPhoneThrottle(SimpleRateThrottle):
+class CheckoutPhoneThrottle(KeyedThrottle):
     """Orders placed for one buyer phone, from however many addresses: a body without a valid
     phone is not counted here (it is a 400 anyway)."""
 
     scope = "storefront_checkout_phone"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        phone = checkout_phone(request.data)
-        if phone is None:
-            return None
-        digest = hashlib.sha256(phone.encode()).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": digest}
+    def ident_of(self, request: Request) -> str | None:
+        return checkout_phone(request.data)
